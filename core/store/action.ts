@@ -1,0 +1,149 @@
+import { z } from "zod";
+import type { IdSource } from "../ports/ids.ts";
+import { canonicalJson } from "./canonical-json.ts";
+import type { StatementCache } from "./database.ts";
+import { specOf, type EntityInput, type EntityName, type EntityOf, type NewEntity } from "./entities.ts";
+import { deleteRow, getEntity, listEntities, readDocument, writeRow, type Page } from "./entity-rows.ts";
+import { appendJournal, type JournalOp } from "./journal.ts";
+import { META, readMeta, writeMeta } from "./meta.ts";
+import { fromConstraintError, storeErrors } from "./store-errors.ts";
+
+/** Names a user action in the journal, e.g. `{ name: "doors.create" }`. */
+export interface ActionInfo {
+  readonly name: string;
+  /** Who did it; defaults to the store's actor. */
+  readonly actor?: string;
+}
+
+/**
+ * The handle an action's function writes through. Every write is validated by the
+ * entity's zod schema, applied to its table and appended to the journal, all inside
+ * the action's transaction. The handle is dead once the action returns.
+ */
+export interface StoreTx {
+  readonly actionId: string;
+  /** The action's time (ISO-8601), also written to every journal row. */
+  readonly at: string;
+  insert<N extends EntityName>(entity: N, value: NewEntity<N>): EntityOf<N>;
+  /** Writes the whole next document; a next document equal to the current one writes nothing. */
+  update<N extends EntityName>(
+    entity: N,
+    id: string,
+    next: EntityInput<N> | ((current: EntityOf<N>) => EntityInput<N>),
+  ): EntityOf<N>;
+  /** Deletes and returns the removed document. */
+  remove<N extends EntityName>(entity: N, id: string): EntityOf<N>;
+  get<N extends EntityName>(entity: N, id: string): EntityOf<N> | undefined;
+  list<N extends EntityName>(entity: N, page?: Page): EntityOf<N>[];
+}
+
+export interface ActionContext {
+  readonly sql: StatementCache;
+  readonly ids: IdSource;
+  readonly actionId: string;
+  readonly name: string;
+  readonly actor: string;
+  readonly at: string;
+}
+
+/**
+ * Builds the handle for one action. The Lamport clock ticks on the action's first
+ * journal row, inside its transaction, so an action that changes nothing leaves no
+ * trace at all, and a rolled-back one does not consume a tick.
+ */
+export function openActionTx(ctx: ActionContext): { readonly tx: StoreTx; end(): void } {
+  const { sql } = ctx;
+  let clock: number | undefined;
+  let ended = false;
+
+  const alive = () => {
+    if (ended) throw storeErrors.actionMisuse(`the action "${ctx.name}" has ended; its handle cannot be used`);
+  };
+
+  const journal = (entity: EntityName, entityId: string, op: JournalOp, before: string | null, after: string | null) => {
+    if (clock === undefined) {
+      clock = Number(readMeta(sql, META.clock) ?? "0") + 1;
+      writeMeta(sql, META.clock, String(clock));
+    }
+    appendJournal(sql, { actionId: ctx.actionId, action: ctx.name, entity, entityId, op, before, after, clock, actor: ctx.actor, at: ctx.at });
+  };
+
+  const validate = <N extends EntityName>(entity: N, value: unknown): EntityOf<N> => {
+    const parsed = specOf(entity).schema.safeParse(value);
+    if (!parsed.success) throw storeErrors.invalid(entity, parsed.error);
+    return parsed.data as EntityOf<N>;
+  };
+
+  const write = (entity: EntityName, id: string, run: () => void) => {
+    try {
+      run();
+    } catch (e) {
+      throw fromConstraintError(e, entity, id);
+    }
+  };
+
+  const tx: StoreTx = {
+    actionId: ctx.actionId,
+    at: ctx.at,
+
+    insert(entity, value) {
+      alive();
+      const raw: Record<string, unknown> = { ...value };
+      raw["id"] ??= ctx.ids.next();
+      if (specOf(entity).stampsCreatedAt) raw["createdAt"] ??= ctx.at;
+      const doc = validate(entity, raw);
+      const json = canonicalJson(doc);
+      write(entity, doc.id, () => writeRow(sql, entity, "insert", doc, json));
+      journal(entity, doc.id, "insert", null, json);
+      return doc;
+    },
+
+    update(entity, id, next) {
+      alive();
+      const current = readDocument(sql, entity, id);
+      if (current === undefined) throw storeErrors.notFound(entity, id);
+      const input = typeof next === "function" ? next(JSON.parse(current) as EntityOf<typeof entity>) : next;
+      const inputId = (input as { id?: unknown }).id;
+      if (inputId !== undefined && inputId !== id) throw storeErrors.refused(entity, `the document's id ${String(inputId)} is not ${id}`);
+      const doc = validate(entity, { ...(input as object), id });
+      const json = canonicalJson(doc);
+      if (json === current) return doc;
+      write(entity, id, () => writeRow(sql, entity, "update", doc, json));
+      journal(entity, id, "update", current, json);
+      return doc;
+    },
+
+    remove(entity, id) {
+      alive();
+      if (entity === "site") throw storeErrors.refused(entity, "a site file always has its site");
+      const current = readDocument(sql, entity, id);
+      if (current === undefined) throw storeErrors.notFound(entity, id);
+      write(entity, id, () => deleteRow(sql, entity, id));
+      journal(entity, id, "delete", current, null);
+      return JSON.parse(current) as EntityOf<typeof entity>;
+    },
+
+    get(entity, id) {
+      alive();
+      return getEntity(sql, entity, id);
+    },
+
+    list(entity, page) {
+      alive();
+      return listEntities(sql, entity, page);
+    },
+  };
+
+  return {
+    tx,
+    end() {
+      ended = true;
+    },
+  };
+}
+
+/** Action names are dotted words, the journal's vocabulary: `doors.create`, `demo.floors-and-doors`. */
+export const ActionName = z
+  .string()
+  .max(100)
+  .regex(/^[a-z][a-zA-Z0-9-]*(\.[a-z][a-zA-Z0-9-]*)+$/, "an action name is dotted words, e.g. doors.create");

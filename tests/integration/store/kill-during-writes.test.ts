@@ -1,0 +1,99 @@
+import Database from "better-sqlite3";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../../core/ports/ids.ts";
+import { SiteStore } from "../../../core/store/index.ts";
+import { exactDeps, makeTempDir } from "./site-fixtures.ts";
+
+const CHILD = fileURLToPath(new URL("./kill-child.ts", import.meta.url));
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const DOORS_PER_ACTION = 50;
+const KILLS = 8;
+
+interface Round {
+  readonly committedLines: number;
+  readonly lastLine: string;
+}
+
+/** Runs the child until it has committed `commits` actions, waits `delayMs`, then SIGKILLs it. */
+function runAndKill(path: string, commits: number, delayMs: number): Promise<Round> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, path], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let killing = false;
+    const lines = () => out.split("\n").filter((l) => l.length > 0);
+    const watchdog = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`child made no progress: ${err}`));
+    }, 20_000);
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      const committed = lines().filter((l) => l.startsWith("commit ")).length;
+      if (!killing && committed >= commits) {
+        killing = true;
+        setTimeout(() => process.kill(child.pid!, "SIGKILL"), delayMs);
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
+    child.on("close", (code, signal) => {
+      clearTimeout(watchdog);
+      if (signal !== "SIGKILL") return reject(new Error(`child exited with ${code ?? signal}: ${err}`));
+      const all = lines();
+      resolve({ committedLines: all.filter((l) => l.startsWith("commit ")).length, lastLine: all.at(-1) ?? "" });
+    });
+  });
+}
+
+describe("SIGKILL during writes", () => {
+  const temp = makeTempDir();
+  afterAll(() => temp.remove());
+
+  it(`leaves only whole actions after ${KILLS} kills at random moments`, async () => {
+    const path = join(temp.dir, "killed.lintel");
+    const setup = SiteStore.create(path, { name: "Kill test" }, exactDeps());
+    setup.act({ name: "floors.create" }, (tx) => tx.insert("floor", { name: "Ground", level: 0, widthM: 100, depthM: 100 }));
+    setup.close();
+
+    const random = seededRandom(2026);
+    let acknowledged = 0;
+    let midAction = 0;
+    let actions = 0;
+    for (let k = 1; k <= KILLS; k++) {
+      const r = random();
+      const round = await runAndKill(path, 1 + (r[0]! % 6), r[1]! % 25);
+      acknowledged += round.committedLines;
+      if (round.lastLine.startsWith("begin ")) midAction += 1;
+
+      const store = SiteStore.open(path, exactDeps(k));
+      const db = new Database(path, { readonly: true });
+      try {
+        expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+        const perAction = db
+          .prepare(
+            `SELECT j.action_id AS actionId, count(*) AS rows, count(d.id) AS doors
+             FROM journal j LEFT JOIN doors d ON d.id = j.entity_id
+             WHERE j.action = 'doors.batch' GROUP BY j.action_id`,
+          )
+          .all() as { actionId: string; rows: number; doors: number }[];
+        expect(perAction.filter((a) => a.rows !== DOORS_PER_ACTION || a.doors !== DOORS_PER_ACTION)).toEqual([]);
+        actions = perAction.length;
+        expect(store.counts().doors).toBe(DOORS_PER_ACTION * actions);
+        // Every action the child reported as committed survived the kill.
+        expect(actions).toBeGreaterThanOrEqual(acknowledged);
+        // One Lamport tick per action: site.create, floors.create, then the batches.
+        expect(store.logicalClock()).toBe(2 + actions);
+      } finally {
+        db.close();
+        store.close();
+      }
+    }
+    console.log(
+      `SIGKILL test: ${KILLS} kills (${midAction} while an action was in flight), ` +
+        `${actions} whole actions of ${DOORS_PER_ACTION} doors (${actions * DOORS_PER_ACTION} doors) survived, ` +
+        `${acknowledged} acknowledged commits, integrity_check ok after every kill`,
+    );
+  }, 60_000);
+});
