@@ -1,0 +1,33 @@
+/**
+ * The names of every procedure and event of the contract, as plain strings with no
+ * dependencies: the sandboxed preload needs them to open exactly these IPC channels
+ * and nothing else. `contract.ts` is checked against this list at compile time.
+ */
+export const PROCEDURE_NAMES = [
+  "app.info",
+  "errors.list",
+  "errors.explain",
+  "sites.list",
+  "sites.create",
+  "sites.open",
+  "sites.openDemo",
+  "sites.close",
+  "sites.backup",
+  "sites.forget",
+  "site.overview",
+  "floors.list",
+  "doors.list",
+  "doors.create",
+  "users.search",
+  "users.create",
+  "tags.list",
+  "journal.list",
+] as const;
+export type ProcedureName = (typeof PROCEDURE_NAMES)[number];
+
+export const EVENT_NAMES = ["site.changed", "sites.changed"] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** IPC channel of a procedure: one channel per procedure, so the main process registers exactly these. */
+export const channelOf = (name: ProcedureName): string => `lintel:${name}`;
+export const EVENT_CHANNEL = "lintel:event";

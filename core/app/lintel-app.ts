@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import { platform } from "node:os";
+import { errorHandlers } from "../api/handlers/errors.ts";
+import { siteContentHandlers } from "../api/handlers/site-content.ts";
+import { siteHandlers } from "../api/handlers/sites.ts";
+import { combineHandlers, EventHub, Router, type HandlerModule } from "../api/router.ts";
+import { systemClock, type Clock } from "../ports/clock.ts";
+import { uuidv7Source, type IdSource } from "../ports/ids.ts";
+import { Workspace } from "./workspace.ts";
+import pkg from "../../package.json" with { type: "json" };
+
+export interface LintelAppOptions {
+  readonly dataDir: string;
+  readonly transport: "electron" | "browser" | "cli";
+  readonly clock?: Clock;
+  readonly ids?: IdSource;
+  /** Electron's build of better-sqlite3 (see scripts/build-electron-native.js). */
+  readonly nativeBinding?: string | undefined;
+}
+
+export interface LintelApp {
+  readonly router: Router;
+  readonly events: EventHub;
+  readonly workspace: Workspace;
+  close(): void;
+}
+
+/**
+ * The composition root shared by the three shells: it makes the ports (clock, ids),
+ * the workspace of open sites, and the router over every feature's handlers.
+ */
+export function createLintelApp(options: LintelAppOptions): LintelApp {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? uuidv7Source(clock, () => randomBytes(16));
+  const workspace = new Workspace({ dataDir: options.dataDir, clock, ids, nativeBinding: options.nativeBinding });
+  const events = new EventHub();
+  const appHandlers: HandlerModule = {
+    "app.info": () => ({
+      version: pkg.version,
+      transport: options.transport,
+      dataDir: options.dataDir,
+      platform: platform(),
+      // Bluetooth and USB tag readers arrive with their own issues; until then there are none.
+      bluetooth: "unavailable",
+      tagReaders: "unavailable",
+    }),
+  };
+  const router = new Router(
+    combineHandlers(appHandlers, errorHandlers, siteHandlers(workspace, events), siteContentHandlers(workspace, events, { clock, ids })),
+  );
+  return { router, events, workspace, close: () => workspace.closeAll() };
+}
