@@ -13,7 +13,8 @@ export const ClientFrame = z.object({
 });
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
-export const ServerFrame = z.discriminatedUnion("t", [
+// A plain union: "result" appears twice (ok and error), which a discriminated union refuses.
+export const ServerFrame = z.union([
   z.object({ t: z.literal("result"), id: z.number().int(), ok: z.literal(true), output: z.unknown() }),
   z.object({ t: z.literal("result"), id: z.number().int(), ok: z.literal(false), error: WireErrorSchema }),
   z.object({ t: z.literal("event"), name: z.string(), payload: z.unknown() }),
