@@ -13,6 +13,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
     case "darwin":
       return join(homedir(), "Library", "Application Support", "Lintel");
     default:
-      return join(env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "lintel");
+      // Electron's userData on Linux, so the app and the CLI see the same sites.
+      return join(env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "Lintel");
   }
 }

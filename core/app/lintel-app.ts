@@ -6,6 +6,7 @@ import { siteHandlers } from "../api/handlers/sites.ts";
 import { combineHandlers, EventHub, Router, type HandlerModule } from "../api/router.ts";
 import { systemClock, type Clock } from "../ports/clock.ts";
 import { uuidv7Source, type IdSource } from "../ports/ids.ts";
+import type { SecretVault } from "../ports/secret-vault.ts";
 import { Workspace } from "./workspace.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -14,6 +15,8 @@ export interface LintelAppOptions {
   readonly transport: "electron" | "browser" | "cli";
   readonly clock?: Clock;
   readonly ids?: IdSource;
+  /** Secrets (Wi-Fi keys, cloud tokens) go here, never into a site file. */
+  readonly vault?: SecretVault | undefined;
   /** Electron's build of better-sqlite3 (see scripts/build-electron-native.js). */
   readonly nativeBinding?: string | undefined;
 }
@@ -22,6 +25,7 @@ export interface LintelApp {
   readonly router: Router;
   readonly events: EventHub;
   readonly workspace: Workspace;
+  readonly vault: SecretVault | undefined;
   close(): void;
 }
 
@@ -48,5 +52,5 @@ export function createLintelApp(options: LintelAppOptions): LintelApp {
   const router = new Router(
     combineHandlers(appHandlers, errorHandlers, siteHandlers(workspace, events), siteContentHandlers(workspace, events, { clock, ids })),
   );
-  return { router, events, workspace, close: () => workspace.closeAll() };
+  return { router, events, workspace, vault: options.vault, close: () => workspace.closeAll() };
 }

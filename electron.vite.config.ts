@@ -1,0 +1,46 @@
+import { resolve } from "node:path";
+import vue from "@vitejs/plugin-vue";
+import { defineConfig } from "electron-vite";
+
+// electron-vite runs from the project folder (it reads package.json there), as do these paths.
+const root = process.cwd();
+
+/**
+ * Three builds: the main process (ESM, since package.json says "type": "module"),
+ * the preload (CommonJS: a sandboxed preload cannot be an ES module), and the Vue
+ * renderer. Main bundles the core and its pure-JS dependencies so the packaged app
+ * needs only better-sqlite3 (a native module) from node_modules.
+ */
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, "out/main"),
+      // Bundle zod, uuid and the core; keep only the native module (and its loader) external.
+      externalizeDeps: false,
+      lib: { entry: resolve(root, "electron/main/index.ts"), formats: ["es"] },
+      rolldownOptions: {
+        external: ["better-sqlite3", "bindings"],
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, "out/preload"),
+      externalizeDeps: false,
+      lib: { entry: resolve(root, "electron/preload/index.ts"), formats: ["cjs"] },
+      rolldownOptions: {
+        output: { entryFileNames: "[name].cjs", codeSplitting: false },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, "renderer"),
+    plugins: [vue()],
+    build: {
+      outDir: resolve(root, "out/renderer"),
+      rolldownOptions: {
+        input: resolve(root, "renderer/index.html"),
+      },
+    },
+  },
+});
