@@ -145,7 +145,7 @@ export function findElectron(): { path: string } | { reason: string } {
     return { reason: "the electron package has no binary" };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    return { reason: /Cannot find module/.test(msg) ? "the electron package is not installed" : "Electron's binary was not downloaded (it is fetched at install time, which this machine cannot do)" };
+    return { reason: /Cannot find module/.test(msg) ? "the electron package is not installed" : "Electron's binary is not installed (its download at install time was skipped or failed)" };
   }
 }
 

@@ -82,3 +82,10 @@ export const LINK_STATE_LABELS = {
   detached_pending: "Detaching",
   detached: "Detached",
 } as const;
+
+/** How this computer's Bluetooth and tag readers stand, in words. */
+export const HARDWARE_STATE_LABELS = {
+  available: "Available",
+  unavailable: "Unavailable",
+  simulated: "Simulated",
+} as const;

@@ -11,9 +11,12 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `lintel serve` exactly as a person would, on a free port, and reads the URL it prints. */
-export function startServe(dataDir: string, extraArgs: readonly string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [resolve(ROOT, "bin/lintel.js"), "serve", "--port", "0", "--no-open", "--data", dataDir, ...extraArgs], {
+/**
+ * Starts `lintel serve` (or `lintel start`, which falls back to it without Electron)
+ * exactly as a person would, on a free port, and reads the URL it prints.
+ */
+export function startServe(dataDir: string, command: "serve" | "start" = "serve"): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [resolve(ROOT, "bin/lintel.js"), command, "--port", "0", "--no-open", "--data", dataDir], {
     cwd: ROOT,
     env: { ...process.env, CI: "1" },
     stdio: ["ignore", "pipe", "pipe"],

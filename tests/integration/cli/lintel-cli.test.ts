@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { KS_ERROR_TABLE } from "../../../core/errors/index.ts";
+import { findElectron } from "../../../cli/main.ts";
+import { startServe } from "../../support/serve-process.ts";
 
 const BIN = resolve(import.meta.dirname, "../../../bin/lintel.js");
 const data = mkdtempSync(join(tmpdir(), "lintel-cli-"));
@@ -67,5 +69,20 @@ describe("lintel usage", () => {
     const r = lintel("frobnicate");
     expect(r.code).toBe(2);
     expect(r.err).toContain('unknown command "frobnicate"');
+  });
+});
+
+describe("lintel start without Electron's binary", () => {
+  // Where Electron is installed, `start` opens the desktop window instead: nothing to check here.
+  it.skipIf("path" in findElectron())("says why and serves the same UI in the browser", async () => {
+    const serve = await startServe(data, "start");
+    try {
+      expect(serve.output()).toMatch(/Lintel's desktop window needs Electron, but .*Serving the same UI in your browser instead\./);
+      expect(serve.openUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+      const page = await fetch(serve.openUrl, { redirect: "manual" });
+      expect(page.status).toBe(303);
+    } finally {
+      await serve.stop();
+    }
   });
 });
