@@ -10,6 +10,7 @@ import { defaultDataDir } from "../core/app/data-dir.ts";
 import type { CallContext } from "../core/api/router.ts";
 import { AppError, KsError, isAppError } from "../core/errors/index.ts";
 import { startHost } from "./serve/host.ts";
+import { TOPOLOGY_USAGE, checkCommand, planCommand } from "./topology.ts";
 
 /**
  * `lintel`: the command-line shell. It calls the same router as the app (the CLI is
@@ -28,6 +29,7 @@ Usage:
   lintel errors [--json]                    the KS cloud's error table
   lintel errors CODE                        what one KS error code means and what to do
   lintel call PROCEDURE [JSON]              call one procedure of the API contract
+${TOPOLOGY_USAGE}
   lintel help
 
 Data lives in ${defaultDataDir()} (override with --data or LINTEL_HOME).`;
@@ -174,6 +176,10 @@ export async function main(argv: string[]): Promise<number> {
         return await startCommand(rest);
       case "call":
         return await callCommand(rest);
+      case "plan":
+        return await planCommand(rest);
+      case "check":
+        return await checkCommand(rest);
       case undefined:
       case "help":
       case "--help":

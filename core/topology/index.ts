@@ -1,0 +1,6 @@
+/** The topology module: exchange formats, radio model, shared shapes, validator and planner. */
+export * from "./format.ts";
+export * from "./radio.ts";
+export * from "./api.ts";
+export * from "./validator.ts";
+export { planMesh } from "./planner.ts";

@@ -1,0 +1,55 @@
+import { RANGE_EPSILON_M, radioDistance, type RadioPoint } from "./radio.ts";
+import type { RadioParams } from "./format.ts";
+
+/**
+ * A uniform grid over (level, x, y) so that "everything within radio range of p" costs
+ * a few cells instead of a scan of the site: what keeps 10,000-door plans in budget.
+ */
+export class SpatialGrid<T extends RadioPoint> {
+  private readonly cells = new Map<number, number[]>();
+  /** Levels that hold at least one item, ascending: the only ones worth visiting. */
+  private readonly levels: number[];
+
+  constructor(
+    readonly items: readonly T[],
+    private readonly radio: RadioParams,
+    private readonly cellM = radio.hopRangeM,
+  ) {
+    items.forEach((p, i) => this.add(p, i));
+    this.levels = [...new Set(items.map((p) => p.level))].sort((a, b) => a - b);
+  }
+
+  /** One number per cell (level, cx, cy): string keys cost more than the distance maths. */
+  private key(level: number, cx: number, cy: number): number {
+    return ((level + 512) * 2_097_152 + (cx + 1_048_576)) * 2_097_152 + (cy + 1_048_576);
+  }
+
+  private add(p: T, index: number): void {
+    const k = this.key(p.level, Math.floor(p.x / this.cellM), Math.floor(p.y / this.cellM));
+    const cell = this.cells.get(k);
+    if (cell) cell.push(index);
+    else this.cells.set(k, [index]);
+  }
+
+  /** Indices of items within `hops` radio hops' straight reach (radio distance ≤ hops × range). */
+  within(p: RadioPoint, hops = 1): number[] {
+    const reach = this.radio.hopRangeM * hops + RANGE_EPSILON_M;
+    const span = Math.ceil(reach / this.cellM);
+    const perFloor = this.radio.floorHeightM + this.radio.floorPenaltyM;
+    const levelReach = perFloor > 0 ? Math.floor(reach / perFloor) : Number.MAX_SAFE_INTEGER;
+    const cx = Math.floor(p.x / this.cellM);
+    const cy = Math.floor(p.y / this.cellM);
+    const out: number[] = [];
+    for (const level of this.levels) {
+      if (Math.abs(level - p.level) > levelReach) continue;
+      for (let dx = -span; dx <= span; dx++) {
+        for (let dy = -span; dy <= span; dy++) {
+          const cell = this.cells.get(this.key(level, cx + dx, cy + dy));
+          if (!cell) continue;
+          for (const i of cell) if (radioDistance(p, this.items[i]!, this.radio) <= reach) out.push(i);
+        }
+      }
+    }
+    return out;
+  }
+}
