@@ -70,6 +70,14 @@ export const SiteSurvey = z
     };
     check(s.doors, "doors");
     check(s.iqSites, "iqSites");
+    // An IQ must stand on its floor; a site off the floor could never be used.
+    const floors = new Map(s.floors.map((f) => [f.id, f]));
+    s.iqSites.forEach((site, i) => {
+      const f = floors.get(site.floor);
+      if (f && (site.x < 0 || site.y < 0 || site.x > f.widthM || site.y > f.depthM)) {
+        ctx.addIssue({ code: "custom", path: ["iqSites", i], message: `IQ site ${site.id} lies outside floor ${f.id} (${f.widthM} × ${f.depthM} m)` });
+      }
+    });
   });
 export type SiteSurvey = z.output<typeof SiteSurvey>;
 

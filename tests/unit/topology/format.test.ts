@@ -103,3 +103,13 @@ describe("lintel-plan/1", () => {
     expect(MeshPlan.safeParse({ ...plan, repeaters: [{ id: "R1", floor: "F0", x: 6, y: 2 }] }).error?.issues[0]?.path).toEqual(["repeaters", 0, "parent"]);
   });
 });
+
+describe("IQ sites", () => {
+  it("must stand on their floor", () => {
+    const base = { format: "lintel-site/1", floors: [{ id: "F0", level: 0, widthM: 20, depthM: 10 }], doors: [] };
+    expect(SiteSurvey.safeParse({ ...base, iqSites: [{ id: "C1", floor: "F0", x: 20, y: 10 }] }).success).toBe(true);
+    const off = SiteSurvey.safeParse({ ...base, iqSites: [{ id: "C1", floor: "F0", x: 21, y: 5 }] });
+    expect(off.success).toBe(false);
+    expect(off.error?.issues[0]?.message).toContain("IQ site C1 lies outside floor F0");
+  });
+});
