@@ -125,14 +125,21 @@ export function prepareCandidates(model: SiteModel, doorGrid: SpatialGrid<FloorP
 
 /**
  * Capacitated greedy cover: repeatedly take the position that serves the most
- * still-unserved doors (at most 16, the locks one IQ tree may carry), preferring
+ * still-unserved doors (at most `cap`, never more than one IQ tree's 16), preferring
  * doors with the fewest alternatives; then drop hubs whose doors fit elsewhere.
  * Returns the hubs and the doors no usable position reaches.
  */
-export function coverDoors(model: SiteModel, prepared: PreparedCandidates, random: () => number): { hubs: Hub[]; unreached: number[] } {
-  const cap = IQ_LIMITS.locksPerIq;
+export function coverDoors(
+  model: SiteModel,
+  prepared: PreparedCandidates,
+  random: () => number,
+  /** Locks per hub: 16 fills an IQ; smaller hubs pack several to a tree. */
+  cap: number = IQ_LIMITS.locksPerIq,
+  /** Cover only these doors (the others are someone else's): for re-planning a neighbourhood. */
+  only?: ReadonlySet<number>,
+): { hubs: Hub[]; unreached: number[] } {
   const { candidates, coverCount } = prepared;
-  const served = new Array<boolean>(model.doors.length).fill(false);
+  const served = model.doors.map((_, d) => (only ? !only.has(d) : false));
   const heap = new GainHeap();
   const tieOf = (c: Candidate, gain: number) => {
     // Prefer compact groups, then whatever the restart's noise says.
@@ -146,7 +153,7 @@ export function coverDoors(model: SiteModel, prepared: PreparedCandidates, rando
     return Math.min(g, cap);
   };
   candidates.forEach((c, i) => {
-    const gain = Math.min(c.covers.length, cap);
+    const gain = only ? gainOf(c) : Math.min(c.covers.length, cap);
     if (gain > 0) heap.push({ gain, tie: tieOf(c, gain), c: i });
   });
 
@@ -170,7 +177,7 @@ export function coverDoors(model: SiteModel, prepared: PreparedCandidates, rando
     for (const d of doors) served[d] = true;
     hubs.push({ pos: cand.pos, doors });
   }
-  const unreached = served.flatMap((s, d) => (s ? [] : [d]));
+  const unreached = served.flatMap((done, d) => (done ? [] : [d]));
   return { hubs: dropRedundantHubs(model, hubs, cap), unreached };
 }
 

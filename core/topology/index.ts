@@ -3,4 +3,4 @@ export * from "./format.ts";
 export * from "./radio.ts";
 export * from "./api.ts";
 export * from "./validator.ts";
-export { planMesh } from "./planner.ts";
+export { planMesh, planMeshAsync } from "./planner.ts";

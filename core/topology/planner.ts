@@ -1,4 +1,4 @@
-import type { PlanOptions, PlanResult, UnservableDoor } from "./api.ts";
+import type { PlanOptions, PlanProgress, PlanResult, UnservableDoor } from "./api.ts";
 import { coverDoors, prepareCandidates, type Hub, type PreparedCandidates } from "./cover.ts";
 import type { MeshPlan, SiteSurvey } from "./format.ts";
 import { IqTree, type Attachment } from "./iq-tree.ts";
@@ -18,17 +18,43 @@ import { SpatialGrid } from "./spatial-grid.ts";
  * 3. Restarts with other tie-breaks while the time budget lasts; the cheapest wins.
  */
 export function planMesh(survey: SiteSurvey, options: PlanOptions = {}): PlanResult {
+  const steps = planSteps(survey, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    options.onProgress?.(step.value);
+  }
+}
+
+/**
+ * The same planner, giving the event loop a turn between steps so that progress
+ * reaches the screen while it runs (the app's host and IPC stay responsive).
+ */
+export async function planMeshAsync(survey: SiteSurvey, options: PlanOptions = {}): Promise<PlanResult> {
+  const steps = planSteps(survey, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    options.onProgress?.(step.value);
+    await new Promise<void>((resume) => setImmediate(resume));
+  }
+}
+
+/** The planner as a sequence of progress steps ending in the result. */
+function* planSteps(survey: SiteSurvey, options: PlanOptions): Generator<PlanProgress, PlanResult> {
   const now = options.now ?? (() => performance.now());
   const started = now();
   const timeLimitMs = options.timeLimitMs ?? 2000;
   const model = new SiteModel(survey);
-  const report = options.onProgress ?? (() => undefined);
-  if (model.doors.length === 0) return { ok: true, plan: toPlan(model, [], []) };
+  if (model.doors.length === 0) {
+    yield { phase: "done", fraction: 1 };
+    return { ok: true, plan: toPlan(model, [], []) };
+  }
 
   const doorGrid = new SpatialGrid<FloorPoint>(model.doors, model.radio);
   const withSites = model.iqSites.length > 0;
   const siteGrid = withSites ? new SpatialGrid<FloorPoint>(model.iqSites, model.radio) : null;
-  report({ phase: "cover", fraction: 0 });
+  yield { phase: "cover", fraction: 0 };
   const prepared = prepareCandidates(model, doorGrid, {
     extra: siteGrid ? [...model.iqSites, ...stepsTowardSites(model, siteGrid)] : [],
     // With IQ sites a hub must be reachable: at most three repeaters from one.
@@ -38,27 +64,136 @@ export function planMesh(survey: SiteSurvey, options: PlanOptions = {}): PlanRes
   // The doors that no usable place reaches can never be served: say which, and why.
   const first = coverDoors(model, prepared, seeded(1));
   if (first.unreached.length > 0) return { ok: false, unservable: unreachedReasons(model, first.unreached) };
-  report({ phase: "trees", fraction: 0.3 });
+  yield { phase: "trees", fraction: 0.3 };
 
-  let best = buildTrees(model, first.hubs, seeded(1), withSites, prepared);
-  if (!best.ok) return best;
+  const firstBuild = buildTrees(model, first.hubs, seeded(1), withSites, prepared);
+  if (!firstBuild.ok) return firstBuild;
+  let best = firstBuild.layout;
+  const deadline = started + timeLimitMs * 0.8;
   // Small sites get many restarts, large ones few: a 10,000-door campus stays within budget.
   const maxRestarts = Math.min(400, Math.floor(15_000 / model.doors.length));
-  for (let i = 2; i <= maxRestarts; i++) {
-    const elapsed = now() - started;
-    if (elapsed > timeLimitMs * 0.8) break;
-    report({ phase: "improve", fraction: 0.4 + 0.6 * Math.min(1, Math.max(i / maxRestarts, elapsed / timeLimitMs)) });
+  for (let i = 2; i <= maxRestarts && now() < deadline; i++) {
+    if (i % 8 === 0) yield { phase: "improve", fraction: 0.4 + 0.3 * (i / maxRestarts) };
     const attempt = restart(model, prepared, i, withSites);
-    if (attempt.ok && attempt.plan.cost < best.plan.cost - 1e-9) best = attempt;
+    if (attempt && costOf(model, attempt) < costOf(model, best) - 1e-9) best = attempt;
   }
-  report({ phase: "done", fraction: 1 });
-  return best;
+  best = yield* improveNeighbourhoods(model, prepared, best, withSites, { deadline, now });
+  yield { phase: "done", fraction: 1 };
+  return { ok: true, plan: toPlan(model, best.trees, best.direct) };
 }
 
-function restart(model: SiteModel, prepared: PreparedCandidates, seed: number, withSites: boolean): PlanResult {
+/** The hardware of a plan before it is written out: IQ trees and IQs with direct locks. */
+interface Layout {
+  readonly trees: readonly IqTree[];
+  readonly direct: readonly DirectIq[];
+}
+
+type Built = { readonly ok: true; readonly layout: Layout } | { readonly ok: false; readonly unservable: UnservableDoor[] };
+
+function costOf(model: SiteModel, layout: Layout): number {
+  const { iq, repeater } = model.survey.cost;
+  return layout.direct.length * iq + layout.trees.reduce((sum, t) => sum + iq + t.repeaters * repeater, 0);
+}
+
+/** One IQ with what hangs on it: the unit that neighbourhood search removes and rebuilds. */
+type Unit = { readonly tree: IqTree } | { readonly direct: DirectIq };
+
+const unitDoors = (u: Unit): number[] => ("tree" in u ? u.tree.hubs.flatMap((h) => h.doors) : [...u.direct.doors]);
+const unitPos = (u: Unit): FloorPoint => ("tree" in u ? u.tree.iqPos : u.direct.pos);
+
+/**
+ * Ruin and recreate: take an IQ and its nearest neighbours, throw their hardware
+ * away, and plan their doors again with another hub size; keep the result when it
+ * is cheaper. Packing doors into trees (16 locks, 6 repeaters each) is where the
+ * greedy construction loses most, and a neighbourhood is small enough to redo often.
+ */
+function* improveNeighbourhoods(
+  model: SiteModel,
+  prepared: PreparedCandidates,
+  start: Layout,
+  withSites: boolean,
+  clock: { readonly deadline: number; readonly now: () => number },
+): Generator<PlanProgress, Layout> {
+  let units: Unit[] = [...start.trees.map((tree) => ({ tree })), ...start.direct.map((direct) => ({ direct }))];
+  const random = seeded(7);
+  const maxRounds = Math.min(4000, Math.floor(80_000 / model.doors.length));
+  let idle = 0;
+  for (let round = 0; round < maxRounds && idle < 400 && clock.now() < clock.deadline; round++) {
+    if (round % 50 === 49) yield { phase: "improve", fraction: 0.7 + (0.3 * round) / maxRounds };
+    const anchor = units[Math.floor(random() * units.length)]!;
+    const anchorPos = unitPos(anchor);
+    const size = 2 + Math.floor(random() * 3);
+    const chosen = units
+      .map((u) => ({ u, d: radioDistance(anchorPos, unitPos(u), model.radio) }))
+      .filter(({ d }) => d <= model.radio.hopRangeM * 6)
+      .sort((a, b) => a.d - b.d)
+      .slice(0, size)
+      .map(({ u }) => u);
+    const doors = new Set(chosen.flatMap(unitDoors));
+    const before = costOf(model, { trees: chosen.flatMap((u) => ("tree" in u ? [u.tree] : [])), direct: chosen.flatMap((u) => ("direct" in u ? [u.direct] : [])) });
+    const rebuilt = rebuild(model, prepared, random, withSites, HUB_CAPS[Math.floor(random() * HUB_CAPS.length)]!, random() < 0.5, doors);
+    if (!rebuilt || costOf(model, rebuilt) >= before - 1e-9) {
+      idle++;
+      continue;
+    }
+    idle = 0;
+    const gone = new Set(chosen);
+    units = [...units.filter((u) => !gone.has(u)), ...rebuilt.trees.map((tree) => ({ tree })), ...rebuilt.direct.map((direct) => ({ direct }))];
+  }
+  return { trees: units.flatMap((u) => ("tree" in u ? [u.tree] : [])), direct: units.flatMap((u) => ("direct" in u ? [u.direct] : [])) };
+}
+
+/**
+ * Hub sizes the restarts cycle through: full hubs suit IQs of their own; smaller ones
+ * pack two or three to a tree (a 14-lock hub leaves a tree no room for a second hub).
+ */
+const HUB_CAPS = [16, 8, 12, 10, 6, 14, 9, 7, 11, 5, 13, 4] as const;
+
+function restart(model: SiteModel, prepared: PreparedCandidates, seed: number, withSites: boolean): Layout | null {
   const random = seeded(seed);
-  const cover = coverDoors(model, prepared, random);
-  return cover.unreached.length > 0 ? { ok: false, unservable: [] } : buildTrees(model, cover.hubs, random, withSites, prepared);
+  return rebuild(model, prepared, random, withSites, HUB_CAPS[(seed - 1) % HUB_CAPS.length]!, seed % 2 === 0);
+}
+
+/**
+ * Plans a set of doors (all by default) again: optionally IQ sites first — an IQ at a
+ * site taking the doors within its own reach, no repeater needed — then hubs of at
+ * most `cap` locks for the rest, then trees.
+ */
+function rebuild(model: SiteModel, prepared: PreparedCandidates, random: () => number, withSites: boolean, cap: number, sitesFirst: boolean, only?: ReadonlySet<number>): Layout | null {
+  let direct: DirectIq[] = [];
+  let rest = only;
+  if (withSites && sitesFirst) {
+    const taken = directAtSites(model, random, only);
+    direct = taken.direct;
+    rest = taken.rest;
+    if (rest.size === 0) return { trees: [], direct };
+  }
+  const cover = coverDoors(model, prepared, random, cap, rest);
+  if (cover.unreached.length > 0) return null;
+  const built = buildTrees(model, cover.hubs, random, withSites, prepared);
+  return built.ok ? { trees: built.layout.trees, direct: [...direct, ...built.layout.direct] } : null;
+}
+
+/**
+ * IQs at a random half of the sites, each serving the nearest doors within its own
+ * reach, up to a random size: which sites take doors directly, and how many, decides
+ * how well the rest packs into trees.
+ */
+function directAtSites(model: SiteModel, random: () => number, only?: ReadonlySet<number>): { direct: DirectIq[]; rest: Set<number> } {
+  const rest = new Set(only ?? model.doors.map((_, d) => d));
+  const direct: DirectIq[] = [];
+  const order = model.iqSites.map((_, s) => s).sort(() => random() - 0.5);
+  for (const [k, s] of order.entries()) {
+    if (k > 0 && random() < 0.5) continue;
+    const cap = HUB_CAPS[Math.floor(random() * HUB_CAPS.length)]!;
+    const site = model.iqSites[s]!;
+    const near = [...rest].filter((d) => inRange(site, model.doors[d]!, model.radio));
+    if (near.length === 0) continue;
+    const doors = near.sort((a, b) => radioDistance(site, model.doors[a]!, model.radio) - radioDistance(site, model.doors[b]!, model.radio)).slice(0, cap);
+    for (const d of doors) rest.delete(d);
+    direct.push({ pos: site, site: s, doors });
+  }
+  return { direct, rest };
 }
 
 interface DirectIq {
@@ -67,7 +202,7 @@ interface DirectIq {
   readonly doors: readonly number[];
 }
 
-function buildTrees(model: SiteModel, hubs: Hub[], random: () => number, withSites: boolean, prepared: PreparedCandidates): { ok: true; plan: MeshPlan } | { ok: false; unservable: UnservableDoor[] } {
+function buildTrees(model: SiteModel, hubs: Hub[], random: () => number, withSites: boolean, prepared: PreparedCandidates): Built {
   return withSites ? treesAtSites(model, hubs, random, prepared) : freeTrees(model, hubs, random);
 }
 
@@ -123,7 +258,7 @@ function freeTrees(model: SiteModel, hubs: Hub[], random: () => number) {
       direct.push({ pos: seedHub.pos, site: null, doors: seedHub.doors });
     }
   }
-  return { ok: true as const, plan: toPlan(model, trees, direct) };
+  return { ok: true as const, layout: { trees, direct } };
 }
 
 /** A profitable way to grow one IQ tree: where the IQ stands and which hubs join, in order. */
@@ -189,13 +324,35 @@ function treesAtSites(model: SiteModel, hubs: Hub[], random: () => number, prepa
       .within(hub.pos, 4)
       .map((s) => ({ s, d: radioDistance(hub.pos, sites[s]!, model.radio) }))
       .sort((a, b) => Math.ceil(a.d / R - 1e-9) - Math.ceil(b.d / R - 1e-9) || a.d - b.d);
+  // Half the time, fill any open tree that can take the hub before opening a new IQ
+  // near it: fewer, fuller trees, at the price of longer chains. Hubs then come in a
+  // sweep across the site (a random direction, floors included), so trees fill with
+  // neighbours.
+  const fillFirst = random() < 0.5;
   const firstChoice = hubs.map((hub) => choicesOf(hub)[0]?.d ?? 0);
+  const angle = random() * 2 * Math.PI;
+  const sweep = (h: Hub) => h.pos.x * Math.cos(angle) + h.pos.y * Math.sin(angle) + h.pos.level * 1000;
   const order = hubs
     .map((_, i) => i)
-    .sort((a, b) => firstChoice[a]! - firstChoice[b]! || hubs[b]!.doors.length - hubs[a]!.doors.length || random() - 0.5);
+    .sort((a, b) =>
+      fillFirst ? sweep(hubs[a]!) - sweep(hubs[b]!) : firstChoice[a]! - firstChoice[b]! || hubs[b]!.doors.length - hubs[a]!.doors.length || random() - 0.5,
+    );
   const treesBySite = new Map<number, IqTree[]>();
 
   const place = (hub: Hub): boolean => {
+    if (fillFirst) {
+      let best: { tree: IqTree; att: Attachment } | null = null;
+      for (const open of treesBySite.values()) {
+        for (const tree of open) {
+          const att = tree.tryAttach(hub);
+          if (att && (!best || att.relays.length < best.att.relays.length)) best = { tree, att };
+        }
+      }
+      if (best) {
+        best.tree.attach(best.att);
+        return true;
+      }
+    }
     for (const { s } of choicesOf(hub)) {
       const open = treesBySite.get(s) ?? [];
       let best: { tree: IqTree; att: Attachment } | null = null;
@@ -249,7 +406,7 @@ function treesAtSites(model: SiteModel, hubs: Hub[], random: () => number, prepa
       else trees.push(tree);
     }
   }
-  return { ok: true as const, plan: toPlan(model, trees, direct) };
+  return { ok: true as const, layout: { trees, direct } };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { RANGE_EPSILON_M, radioDistance, type RadioPoint } from "./radio.ts";
+import { RANGE_EPSILON_M, type RadioPoint } from "./radio.ts";
 import type { RadioParams } from "./format.ts";
 
 /**
@@ -33,20 +33,35 @@ export class SpatialGrid<T extends RadioPoint> {
 
   /** Indices of items within `hops` radio hops' straight reach (radio distance ≤ hops × range). */
   within(p: RadioPoint, hops = 1): number[] {
-    const reach = this.radio.hopRangeM * hops + RANGE_EPSILON_M;
+    // The hot loop of planning: radio distance inlined, parameters read once.
+    const { hopRangeM, floorHeightM, floorPenaltyM } = this.radio;
+    const reach = hopRangeM * hops + RANGE_EPSILON_M;
     const span = Math.ceil(reach / this.cellM);
-    const perFloor = this.radio.floorHeightM + this.radio.floorPenaltyM;
+    const perFloor = floorHeightM + floorPenaltyM;
     const levelReach = perFloor > 0 ? Math.floor(reach / perFloor) : Number.MAX_SAFE_INTEGER;
     const cx = Math.floor(p.x / this.cellM);
     const cy = Math.floor(p.y / this.cellM);
+    const px = p.x;
+    const py = p.y;
     const out: number[] = [];
     for (const level of this.levels) {
-      if (Math.abs(level - p.level) > levelReach) continue;
+      const dl = Math.abs(level - p.level);
+      if (dl > levelReach) continue;
+      // Left for the horizontal distance once the floors crossed are paid for.
+      const budget = reach - dl * floorPenaltyM;
+      if (budget < 0) continue;
+      const dz2 = (dl * floorHeightM) ** 2;
+      const limit2 = budget * budget;
       for (let dx = -span; dx <= span; dx++) {
         for (let dy = -span; dy <= span; dy++) {
           const cell = this.cells.get(this.key(level, cx + dx, cy + dy));
           if (!cell) continue;
-          for (const i of cell) if (radioDistance(p, this.items[i]!, this.radio) <= reach) out.push(i);
+          for (const i of cell) {
+            const q = this.items[i]!;
+            const ex = q.x - px;
+            const ey = q.y - py;
+            if (ex * ex + ey * ey + dz2 <= limit2) out.push(i);
+          }
         }
       }
     }
