@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Door, Email, Floor, Id, Instant, Lock, LOCK_KINDS, Metres, Name, Role, Site, Tag, User } from "../domain/index.ts";
+import { Door, Email, Floor, Id, Instant, IqSite, Lock, LOCK_KINDS, Metres, Name, Role, Site, StoredPlan, Tag, User } from "../domain/index.ts";
+import { MeshPlan, SiteSurvey } from "../topology/format.ts";
 import { mutation, query, type ProcedureDef } from "./define.ts";
 import type { EventName, ProcedureName } from "./names.ts";
 
@@ -63,6 +64,95 @@ export type JournalEntry = z.infer<typeof JournalEntry>;
 export const DoorRow = z.object({ door: Door, floorName: z.string(), lock: Lock.nullable() });
 export type DoorRow = z.infer<typeof DoorRow>;
 
+/** One broken IQ-tree rule (KS 2204), as core/topology/validator.ts reports it. */
+export const ViolationOut = z.object({ rule: z.string(), message: z.string(), ids: z.array(z.string()) });
+
+/** What changed from the previous plan: hardware counts, and the doors that moved to another device. */
+export const PlanDiff = z.object({
+  previousId: Id,
+  cost: z.object({ before: z.number(), after: z.number() }),
+  iqs: z.object({ before: z.number().int(), after: z.number().int() }),
+  repeaters: z.object({ before: z.number().int(), after: z.number().int() }),
+  /** Doors whose lock hangs on a device at another place than before. */
+  movedDoors: z.array(z.string()),
+  addedDevices: z.array(z.object({ kind: z.enum(["iq", "repeater"]), floor: z.string(), x: z.number(), y: z.number() })),
+  removedDevices: z.array(z.object({ kind: z.enum(["iq", "repeater"]), floor: z.string(), x: z.number(), y: z.number() })),
+});
+export type PlanDiff = z.infer<typeof PlanDiff>;
+
+export const PlanView = z.object({ stored: StoredPlan, violations: z.array(ViolationOut), diff: PlanDiff.nullable() });
+export type PlanView = z.infer<typeof PlanView>;
+
+export const BomRow = z.object({ item: z.string(), kind: z.string(), quantity: z.number().int().nonnegative() });
+
+/** Mesh planning (issue: plan the IQ/repeater topology): floors and doors, IQ sites, plans, bill of materials. */
+function planProcedures() {
+  return {
+    "floors.create": mutation(
+      "Add a floor: a rectangle of the site's shared frame at a level.",
+      z.object({ siteId: Id, name: Name, level: z.number().int().min(-20).max(200), widthM: Metres.positive(), depthM: Metres.positive() }),
+      Floor,
+    ),
+    "floors.update": mutation(
+      "Rename, resize or re-level a floor, or set its plan image's scale.",
+      z.object({
+        siteId: Id,
+        floorId: Id,
+        name: Name.optional(),
+        level: z.number().int().min(-20).max(200).optional(),
+        widthM: Metres.positive().optional(),
+        depthM: Metres.positive().optional(),
+        metresPerPixel: z.number().positive().optional(),
+      }),
+      Floor,
+    ),
+    "floors.setPlanImage": mutation(
+      "Keep a floor-plan image (PNG or JPEG, at most 20 MB) in the site file.",
+      z.object({ siteId: Id, floorId: Id, mime: z.enum(["image/png", "image/jpeg"]), dataBase64: z.string().min(1).max(28_000_000), metresPerPixel: z.number().positive() }),
+      Floor,
+    ),
+    "floors.planImage": query(
+      "A floor's plan image, if it has one.",
+      z.object({ siteId: Id, floorId: Id }),
+      z.object({ mime: z.string(), dataBase64: z.string(), metresPerPixel: z.number().positive() }).nullable(),
+    ),
+    "doors.move": mutation("Move a door on its floor.", z.object({ siteId: Id, doorId: Id, x: Metres, y: Metres }), Door),
+    "doors.delete": mutation("Remove a door and its lock.", z.object({ siteId: Id, doorId: Id }), z.object({ deleted: z.boolean() })),
+    "iqSites.list": query("Places where IQs may stand (power and network).", z.object({ siteId: Id }), z.array(IqSite)),
+    "iqSites.create": mutation("Mark a place where an IQ may stand.", z.object({ siteId: Id, floorId: Id, name: Name, x: Metres, y: Metres }), IqSite),
+    "iqSites.delete": mutation("Remove an IQ place.", z.object({ siteId: Id, iqSiteId: Id }), z.object({ deleted: z.boolean() })),
+    "plan.import": mutation(
+      "Import doors (and floors, IQ sites) from a CSV with floor/x/y columns or a lintel-site/1 JSON; all or nothing.",
+      z.object({ siteId: Id, format: z.enum(["csv", "json"]), text: z.string().min(1).max(50_000_000) }),
+      z.object({ floors: z.number().int(), doors: z.number().int(), iqSites: z.number().int() }),
+    ),
+    "plan.survey": query("The site as a lintel-site/1 survey (what the planner reads).", z.object({ siteId: Id }), SiteSurvey),
+    "plan.run": mutation(
+      "Plan the mesh (progress as plan.progress events), save it with the journal, and say what changed.",
+      z.object({ siteId: Id, timeLimitS: z.number().positive().max(600).default(2) }),
+      PlanView,
+    ),
+    "plan.current": query("The latest plan of the site, its violations and what changed from the one before.", z.object({ siteId: Id }), PlanView.nullable()),
+    "plan.check": query("Every violation of a (possibly edited) plan against the site: for live feedback while dragging.", z.object({ siteId: Id, plan: MeshPlan }), z.array(ViolationOut)),
+    "plan.save": mutation("Save an edited plan as the site's latest.", z.object({ siteId: Id, plan: MeshPlan, label: z.string().max(200).default("Edited plan") }), PlanView),
+    "plan.history": query(
+      "Plans saved for the site, newest first.",
+      z.object({ siteId: Id }),
+      z.array(z.object({ id: Id, createdAt: Instant, label: z.string(), source: StoredPlan.shape.source, cost: z.number(), iqs: z.number().int(), repeaters: z.number().int() })),
+    ),
+    "plan.bom": query(
+      "Bill of materials of a plan (latest by default): IQs, repeaters, locks by kind; also as CSV.",
+      z.object({ siteId: Id, planId: Id.optional() }),
+      z.object({ rows: z.array(BomRow), csv: z.string() }),
+    ),
+    "plan.bomPdf": query(
+      "The bill of materials as a PDF a dealer can send.",
+      z.object({ siteId: Id, planId: Id.optional() }),
+      z.object({ fileName: z.string(), dataBase64: z.string() }),
+    ),
+  } as const;
+}
+
 export const procedures = {
   "app.info": query(
     "What is running: version, transport, where data lives, which hardware is real or simulated.",
@@ -121,11 +211,13 @@ export const procedures = {
     z.object({ siteId: Id, afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }),
     z.array(JournalEntry),
   ),
+  ...planProcedures(),
 } as const satisfies Record<ProcedureName, ProcedureDef>;
 
 export const events = {
   "site.changed": z.object({ siteId: Id, action: z.string() }),
   "sites.changed": z.object({}),
+  "plan.progress": z.object({ siteId: Id, phase: z.enum(["cover", "trees", "improve", "done"]), fraction: z.number().min(0).max(1) }),
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type Procedures = typeof procedures;

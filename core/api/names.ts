@@ -22,10 +22,28 @@ export const PROCEDURE_NAMES = [
   "users.create",
   "tags.list",
   "journal.list",
+  "floors.create",
+  "floors.update",
+  "floors.setPlanImage",
+  "floors.planImage",
+  "doors.move",
+  "doors.delete",
+  "iqSites.list",
+  "iqSites.create",
+  "iqSites.delete",
+  "plan.import",
+  "plan.survey",
+  "plan.run",
+  "plan.current",
+  "plan.check",
+  "plan.save",
+  "plan.history",
+  "plan.bom",
+  "plan.bomPdf",
 ] as const;
 export type ProcedureName = (typeof PROCEDURE_NAMES)[number];
 
-export const EVENT_NAMES = ["site.changed", "sites.changed"] as const;
+export const EVENT_NAMES = ["site.changed", "sites.changed", "plan.progress"] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** IPC channel of a procedure: one channel per procedure, so the main process registers exactly these. */

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { platform } from "node:os";
 import { errorHandlers } from "../api/handlers/errors.ts";
+import { floorHandlers } from "../api/handlers/floors.ts";
+import { planHandlers } from "../api/handlers/plans.ts";
 import { siteContentHandlers } from "../api/handlers/site-content.ts";
 import { siteHandlers } from "../api/handlers/sites.ts";
 import { combineHandlers, EventHub, Router, type HandlerModule } from "../api/router.ts";
@@ -50,7 +52,14 @@ export function createLintelApp(options: LintelAppOptions): LintelApp {
     }),
   };
   const router = new Router(
-    combineHandlers(appHandlers, errorHandlers, siteHandlers(workspace, events), siteContentHandlers(workspace, events, { clock, ids })),
+    combineHandlers(
+      appHandlers,
+      errorHandlers,
+      siteHandlers(workspace, events),
+      siteContentHandlers(workspace, events, { clock, ids }),
+      floorHandlers(workspace, events, { ids }),
+      planHandlers(workspace, events, { clock, ids }),
+    ),
   );
   return { router, events, workspace, vault: options.vault, close: () => workspace.closeAll() };
 }

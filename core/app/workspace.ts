@@ -117,7 +117,8 @@ export class Workspace {
   }
 }
 
-function slug(name: string): string {
+/** A file-name-safe form of a site name: `Hotel Aurora (demo)` → `hotel-aurora-demo`. */
+export function slug(name: string): string {
   return name
     .normalize("NFKD")
     .replace(/[^\w\s-]/g, "")

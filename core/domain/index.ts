@@ -6,3 +6,4 @@ export * from "./people.ts";
 export * from "./pods.ts";
 export * from "./lockers.ts";
 export * from "./notifications.ts";
+export * from "./plans.ts";

@@ -1,11 +1,14 @@
 import { z } from "zod";
+import type { StoredPlan } from "../domain/index.ts";
 import type { IdSource } from "../ports/ids.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import type { StatementCache } from "./database.ts";
 import { specOf, type EntityInput, type EntityName, type EntityOf, type NewEntity } from "./entities.ts";
 import { deleteRow, getEntity, listEntities, readDocument, writeRow, type Page } from "./entity-rows.ts";
+import { deleteFloorImage, putFloorImage, type FloorImageMime } from "./floor-images.ts";
 import { appendJournal, type JournalOp } from "./journal.ts";
 import { META, readMeta, writeMeta } from "./meta.ts";
+import { latestPlan } from "./plan-rows.ts";
 import { fromConstraintError, storeErrors } from "./store-errors.ts";
 
 /** Names a user action in the journal, e.g. `{ name: "doors.create" }`. */
@@ -35,6 +38,16 @@ export interface StoreTx {
   remove<N extends EntityName>(entity: N, id: string): EntityOf<N>;
   get<N extends EntityName>(entity: N, id: string): EntityOf<N> | undefined;
   list<N extends EntityName>(entity: N, page?: Page): EntityOf<N>[];
+  /**
+   * Keeps a floor-plan image's bytes and returns the id for `Floor.plan.imageId` (the
+   * same picture already stored for that floor keeps its id). Not journaled itself:
+   * the action journals the floor update that points at it.
+   */
+  putFloorImage(image: { readonly floorId: string; readonly mime: FloorImageMime; readonly bytes: Uint8Array }): string;
+  /** Drops an image's bytes once no floor points at it any more. */
+  removeFloorImage(id: string): boolean;
+  /** The newest stored plan, read inside the action so a new plan links to the right predecessor. */
+  latestPlan(): StoredPlan | undefined;
 }
 
 export interface ActionContext {
@@ -131,6 +144,21 @@ export function openActionTx(ctx: ActionContext): { readonly tx: StoreTx; end():
     list(entity, page) {
       alive();
       return listEntities(sql, entity, page);
+    },
+
+    putFloorImage(image) {
+      alive();
+      return putFloorImage(sql, () => ctx.ids.next(), image);
+    },
+
+    removeFloorImage(id) {
+      alive();
+      return deleteFloorImage(sql, id);
+    },
+
+    latestPlan() {
+      alive();
+      return latestPlan(sql);
     },
   };
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { AccessGroup, Door, Floor, Iq, Lock, Repeater, Schedule, Site, Tag, User, type Parent } from "../domain/index.ts";
+import { AccessGroup, Door, Floor, Iq, IqSite, Lock, Repeater, Schedule, Site, StoredPlan, Tag, User, type Parent } from "../domain/index.ts";
 import { searchKey } from "./user-search-keys.ts";
 
 /** A value of a column extracted from a document. */
@@ -82,6 +82,13 @@ export const ENTITIES = {
       { table: "access_group_locks", ownerColumn: "group_id", targetColumn: "lock_id", ids: (g) => g.lockIds },
       { table: "access_group_schedules", ownerColumn: "group_id", targetColumn: "schedule_id", ids: (g) => g.scheduleIds },
     ],
+  }),
+  iqSite: entity({ table: "iq_sites", schema: IqSite, columns: (s) => ({ floor_id: s.floorId }) }),
+  plan: entity({
+    table: "plans",
+    schema: StoredPlan,
+    stampsCreatedAt: true,
+    columns: (p) => ({ created_at: p.createdAt, previous_id: p.previousId }),
   }),
 } as const;
 

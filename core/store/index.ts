@@ -3,6 +3,8 @@ export { SiteStore, NewSite, type SiteStoreDeps, type SiteCounts, type FileSetti
 export { ActionName, type ActionInfo, type StoreTx } from "./action.ts";
 export { ENTITIES, ENTITY_NAMES, type EntityName, type EntityOf, type EntityInput, type NewEntity } from "./entities.ts";
 export type { Page } from "./entity-rows.ts";
+export type { FloorImage, FloorImageMime } from "./floor-images.ts";
+export type { PlanSummary } from "./plan-rows.ts";
 export { JOURNAL_OPS, JournalQuery, type JournalEntry, type JournalOp } from "./journal.ts";
 export { UserSearchQuery, type UserSearchResult } from "./user-search.ts";
 export { searchKey } from "./user-search-keys.ts";

@@ -1,17 +1,19 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { Name, type Site } from "../domain/index.ts";
+import { Name, type Site, type StoredPlan } from "../domain/index.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { IdSource } from "../ports/ids.ts";
 import { ActionName, openActionTx, type ActionInfo, type StoreTx } from "./action.ts";
 import { LINTEL_APPLICATION_ID, openReadWrite, StatementCache, type Db } from "./database.ts";
 import type { EntityName, EntityOf } from "./entities.ts";
 import { countRows, getEntity, listEntities, type Page } from "./entity-rows.ts";
+import { readFloorImage, type FloorImage } from "./floor-images.ts";
 import { readJournal, type JournalEntry, type JournalQuery } from "./journal.ts";
 import { META, readMeta, writeMeta } from "./meta.ts";
 import { migrate, schemaVersionOf } from "./migrator.ts";
 import { LATEST_SCHEMA_VERSION } from "./migrations/index.ts";
+import { latestPlan, planSummaries, type PlanSummary } from "./plan-rows.ts";
 import { placeNewFile, removeSqliteFile } from "./place-new-file.ts";
 import { inspectSiteFile } from "./site-file-checks.ts";
 import { siteFileErrors } from "./site-file-errors.ts";
@@ -242,6 +244,23 @@ export class SiteStore {
       users: count("user"),
       tags: count("tag"),
     };
+  }
+
+  /** A floor-plan image's bytes by the id `Floor.plan.imageId` names. */
+  floorImage(id: string): FloorImage | undefined {
+    this.assertOpen();
+    return readFloorImage(this.sql, id);
+  }
+
+  latestPlan(): StoredPlan | undefined {
+    this.assertOpen();
+    return latestPlan(this.sql);
+  }
+
+  /** Saved plans, newest first, without parsing their documents. */
+  planHistory(): PlanSummary[] {
+    this.assertOpen();
+    return planSummaries(this.sql);
   }
 
   searchUsers(query: UserSearchQuery): UserSearchResult {
