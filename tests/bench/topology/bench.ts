@@ -1,0 +1,138 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PlanResult } from "../../../core/topology/api.ts";
+import type { MeshPlan, SiteSurvey } from "../../../core/topology/format.ts";
+import { planMesh } from "../../../core/topology/planner.ts";
+import { validatePlan } from "../../../core/topology/validator.ts";
+import { median, type BenchContext } from "../result.ts";
+import { generateSite, NAMED_INSTANCES } from "./generator.ts";
+import { solveMilp } from "./milp.ts";
+import { naivePlan } from "./naive.ts";
+
+/**
+ * `npm run bench -- topology [INSTANCE...]`: the planner on the named instances.
+ * Per instance: plan.seconds (median of 5 after a warm-up), plan.cost against the naive
+ * baseline, plan.valid, the plan's size, and for ≤ 40 doors the gap to the exact MILP
+ * optimum; check.agrees proves that `lintel check` says what the validator says, on
+ * the planner's plan and on two broken copies of it.
+ */
+
+const RUNS = 5;
+const MILP_MAX_DOORS = 40;
+const MILP_TIME_LIMIT_S = 60;
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const round = (v: number, digits = 6) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+export async function run(ctx: BenchContext): Promise<void> {
+  const wanted = ctx.args.length > 0 ? new Set(ctx.args) : null;
+  const unknown = [...(wanted ?? [])].filter((n) => !NAMED_INSTANCES.some((s) => s.name === n));
+  if (unknown.length > 0) throw new Error(`unknown topology instance(s) ${unknown.join(", ")}; have ${NAMED_INSTANCES.map((s) => s.name).join(", ")}`);
+  const tmp = mkdtempSync(join(tmpdir(), "lintel-bench-"));
+  try {
+    for (const spec of NAMED_INSTANCES) {
+      if (wanted && !wanted.has(spec.name)) continue;
+      await instance(ctx, spec.name, generateSite(spec), tmp);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function instance(ctx: BenchContext, name: string, site: SiteSurvey, tmp: string): Promise<void> {
+  const emit = (metric: string, value: number, unit: string, baseline?: number) =>
+    ctx.emit({ metric, value, unit, instance: name, ...(baseline === undefined ? {} : { baseline }) });
+  ctx.log(`${name}: ${site.doors.length} doors, ${site.floors.length} floors, ${site.iqSites.length} IQ sites`);
+
+  const naive = naivePlan(site);
+  const naiveViolations = validatePlan(site, naive);
+  if (naiveViolations.length > 0) ctx.log(`${name}: the naive baseline is INVALID (${naiveViolations[0]!.message}); no baseline`);
+  const baseline = naiveViolations.length === 0 ? naive.cost : undefined;
+
+  planMesh(site); // warm-up
+  const times: number[] = [];
+  let result: PlanResult | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    result = planMesh(site);
+    times.push((performance.now() - t) / 1000);
+  }
+  if (!result) throw new Error("no planning run");
+  emit("plan.seconds", round(median(times), 4), "s");
+  if (!result.ok) {
+    ctx.log(`${name}: planner found ${result.unservable.length} unservable doors on a feasible instance`);
+    emit("plan.valid", 0, "bool");
+    return;
+  }
+  const plan = result.plan;
+  const violations = validatePlan(site, plan);
+  if (violations.length > 0) ctx.log(`${name}: planner plan INVALID: ${violations.slice(0, 3).map((v) => v.message).join(" | ")}`);
+  emit("plan.cost", plan.cost, "cost", baseline);
+  emit("plan.valid", violations.length === 0 ? 1 : 0, "bool");
+  emit("plan.iqs", plan.iqs.length, "count");
+  emit("plan.repeaters", plan.repeaters.length, "count");
+  emit("plan.doors", site.doors.length, "count");
+
+  if (site.doors.length <= MILP_MAX_DOORS) {
+    const milp = await solveMilp(site, { timeLimitSeconds: MILP_TIME_LIMIT_S });
+    const milpViolations = validatePlan(site, milp.plan);
+    if (milpViolations.length > 0) throw new Error(`${name}: the MILP plan is invalid: ${milpViolations[0]!.message}`);
+    ctx.log(
+      `${name}: MILP ${milp.cost} (${milp.status}${milp.optimal ? "" : `, NOT proven optimal, mip_gap ${milp.mipGap}`}) in ${milp.seconds.toFixed(1)} s; ` +
+        `${milp.stats.candidates}/${milp.stats.candidatesBeforePruning} candidates, ${milp.stats.slots} IQ slots, ${milp.stats.columns} columns, ${milp.stats.rows} rows`,
+    );
+    emit("plan.milp_gap", round(plan.cost / milp.cost - 1), "ratio", milp.cost);
+    emit("milp.seconds", round(milp.seconds, 3), "s");
+    emit("milp.mip_gap", round(milp.mipGap), "ratio");
+  }
+
+  const agrees = await checkAgrees(site, plan, name, tmp);
+  if (!agrees) ctx.log(`${name}: lintel check DISAGREES with validatePlan`);
+  emit("check.agrees", agrees ? 1 : 0, "bool");
+}
+
+/**
+ * `lintel check` (the real CLI, spawned) must exit 0 exactly when validatePlan finds
+ * nothing: on the plan itself, on it with one lock missing, and with one node moved
+ * two ranges away (which may or may not break a hop — agreement is what counts).
+ */
+async function checkAgrees(site: SiteSurvey, plan: MeshPlan, name: string, tmp: string): Promise<boolean> {
+  const sitePath = join(tmp, `${name}.site.json`);
+  writeFileSync(sitePath, JSON.stringify(site));
+  const variants: [string, MeshPlan][] = [
+    ["plan", plan],
+    ["missing-lock", { ...plan, locks: plan.locks.slice(0, -1) }],
+    ["moved-node", moveOne(site, plan)],
+  ];
+  const outcomes = await Promise.all(
+    variants.map(async ([label, p]) => {
+      const planPath = join(tmp, `${name}.${label}.json`);
+      writeFileSync(planPath, JSON.stringify(p));
+      const code = await exitCode(process.execPath, [join(repo, "bin/lintel.js"), "check", sitePath, planPath]);
+      return (code === 0) === (validatePlan(site, p).length === 0);
+    }),
+  );
+  return outcomes.every(Boolean);
+}
+
+function moveOne(site: SiteSurvey, plan: MeshPlan): MeshPlan {
+  const shift = 2 * site.radio.hopRangeM;
+  const floorWidth = (id: string) => site.floors.find((f) => f.id === id)?.widthM ?? 0;
+  const move = <T extends { floor: string; x: number }>(n: T): T => ({ ...n, x: n.x + shift <= floorWidth(n.floor) ? n.x + shift : Math.max(0, n.x - shift) });
+  if (plan.repeaters.length > 0) return { ...plan, repeaters: [move(plan.repeaters[0]!), ...plan.repeaters.slice(1)] };
+  if (plan.iqs.length > 0 && site.iqSites.length === 0) return { ...plan, iqs: [move(plan.iqs[0]!), ...plan.iqs.slice(1)] };
+  return { ...plan, cost: plan.cost + 1 };
+}
+
+function exitCode(cmd: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolvePromise) => {
+    execFile(cmd, args, { cwd: repo, maxBuffer: 64 * 1024 * 1024 }, (error) => {
+      if (!error) return resolvePromise(0);
+      const code = (error as { code?: unknown }).code;
+      resolvePromise(typeof code === "number" ? code : -1);
+    });
+  });
+}
