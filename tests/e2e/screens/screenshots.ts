@@ -83,6 +83,17 @@ async function main(): Promise<void> {
     await page.getByTestId("backup-result").waitFor();
     await shot(page, "10-sites-backup");
     if (dataDir) {
+      // Plan: the demo hotel's mesh, planned, with range circles; then a repeater or IQ selected.
+      await page.getByTestId("nav-plan").click();
+      await page.getByTestId("plan-run").click();
+      await page.getByTestId("plan-tree-iq").first().waitFor({ timeout: 20_000 });
+      await shot(page, "15-plan-planned");
+      await page.getByTestId("plan-range-toggle").check();
+      await page.locator('[data-testid="plan-tree-iq"] .name').first().click();
+      await shot(page, "16-plan-ranges-selected");
+      await page.getByTestId("plan-range-toggle").uncheck();
+      await page.getByTestId("nav-sites").click();
+
       const notASite = join(dataDir, "customers.xlsx");
       writeFileSync(notASite, "this is a spreadsheet export, not a site\n");
       await page.getByTestId("open-site-path").fill(notASite);
