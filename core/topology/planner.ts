@@ -423,7 +423,9 @@ function stepsTowardSites(model: SiteModel, siteGrid: SpatialGrid<FloorPoint>): 
       .map((s) => ({ site: model.iqSites[s]!, d: radioDistance(door, model.iqSites[s]!, model.radio) }))
       .filter(({ d }) => d > R)
       .sort((a, b) => a.d - b.d)
-      .slice(0, 3);
+      // Several sites may share a place: count places, not sites.
+      .filter(({ site }, i, all) => all.findIndex((o) => o.site.level === site.level && o.site.x === site.x && o.site.y === site.y) === i)
+      .slice(0, 6);
     for (const { site } of near) {
       for (const level of new Set([door.level, site.level])) {
         // How far sideways one hop reaches from the door onto `level`.

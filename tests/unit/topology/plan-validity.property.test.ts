@@ -118,7 +118,8 @@ describe("planMesh: every plan is valid", () => {
         }
         expect(new Set(result.unservable.map((u) => u.door)).size).toBe(result.unservable.length);
       }),
-      { numRuns: 200 },
+      // A fixed seed keeps CI repeatable; FC_SEED / FC_RUNS explore further by hand.
+      { numRuns: Number(process.env.FC_RUNS ?? 200), seed: Number(process.env.FC_SEED ?? 20261125) },
     );
   });
 });
