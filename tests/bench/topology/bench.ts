@@ -8,6 +8,7 @@ import type { MeshPlan, SiteSurvey } from "../../../core/topology/format.ts";
 import { planMesh } from "../../../core/topology/planner.ts";
 import { validatePlan } from "../../../core/topology/validator.ts";
 import { median, type BenchContext } from "../result.ts";
+import { liveCheckMs } from "./live-check.ts";
 import { generateSite, NAMED_INSTANCES } from "./generator.ts";
 import { solveMilp } from "./milp.ts";
 import { naivePlan } from "./naive.ts";
@@ -92,6 +93,12 @@ async function instance(ctx: BenchContext, name: string, site: SiteSurvey, tmp: 
   const agrees = await checkAgrees(site, plan, name, tmp);
   if (!agrees) ctx.log(`${name}: lintel check DISAGREES with validatePlan`);
   emit("check.agrees", agrees ? 1 : 0, "bool");
+
+  if (site.doors.length >= 400 && site.doors.length <= 600) {
+    // The Plan screen's live re-check on a drag (budget 50 ms for ~500 doors).
+    const live = await liveCheckMs(site);
+    emit("plan.live_check_ms", round(live.apiMs, 3), "ms", round(live.validatorMs, 3));
+  }
 }
 
 /**
