@@ -2,6 +2,7 @@ import type { PlanOptions, PlanProgress, PlanResult, UnservableDoor } from "./ap
 import { coverDoors, prepareCandidates, type Hub, type PreparedCandidates } from "./cover.ts";
 import type { MeshPlan, SiteSurvey } from "./format.ts";
 import { IqTree, type Attachment } from "./iq-tree.ts";
+import { growAtSites, type DirectIq } from "./site-growth.ts";
 import { inRange, radioDistance } from "./radio.ts";
 import { SiteModel, type FloorPoint } from "./site-model.ts";
 import { SpatialGrid } from "./spatial-grid.ts";
@@ -160,6 +161,10 @@ function restart(model: SiteModel, prepared: PreparedCandidates, seed: number, w
  * most `cap` locks for the rest, then trees.
  */
 function rebuild(model: SiteModel, prepared: PreparedCandidates, random: () => number, withSites: boolean, cap: number, sitesFirst: boolean, only?: ReadonlySet<number>): Layout | null {
+  // A third of the time, with IQ sites, grow trees at the sites instead of covering first.
+  if (withSites && (only?.size ?? model.doors.length) <= 1500 && random() < 1 / 3) {
+    return growAtSites(model, prepared, candidateGridOf(model, prepared), random, only);
+  }
   let direct: DirectIq[] = [];
   let rest = only;
   if (withSites && sitesFirst) {
@@ -172,6 +177,19 @@ function rebuild(model: SiteModel, prepared: PreparedCandidates, random: () => n
   if (cover.unreached.length > 0) return null;
   const built = buildTrees(model, cover.hubs, random, withSites, prepared);
   return built.ok ? { trees: built.layout.trees, direct: [...direct, ...built.layout.direct] } : null;
+}
+
+const candidateGrids = new WeakMap<PreparedCandidates, SpatialGrid<FloorPoint>>();
+function candidateGridOf(model: SiteModel, prepared: PreparedCandidates): SpatialGrid<FloorPoint> {
+  let grid = candidateGrids.get(prepared);
+  if (!grid) {
+    grid = new SpatialGrid(
+      prepared.candidates.map((c) => c.pos),
+      model.radio,
+    );
+    candidateGrids.set(prepared, grid);
+  }
+  return grid;
 }
 
 /**
@@ -196,11 +214,6 @@ function directAtSites(model: SiteModel, random: () => number, only?: ReadonlySe
   return { direct, rest };
 }
 
-interface DirectIq {
-  readonly pos: FloorPoint;
-  readonly site: number | null;
-  readonly doors: readonly number[];
-}
 
 function buildTrees(model: SiteModel, hubs: Hub[], random: () => number, withSites: boolean, prepared: PreparedCandidates): Built {
   return withSites ? treesAtSites(model, hubs, random, prepared) : freeTrees(model, hubs, random);
@@ -313,10 +326,7 @@ function replay(model: SiteModel, hubs: readonly Hub[], g: Growth): IqTree {
 function treesAtSites(model: SiteModel, hubs: Hub[], random: () => number, prepared: PreparedCandidates) {
   const sites = model.iqSites;
   const siteGrid = new SpatialGrid<FloorPoint>(sites, model.radio);
-  const candidateGrid = new SpatialGrid(
-    prepared.candidates.map((c) => c.pos),
-    model.radio,
-  );
+  const candidateGrid = candidateGridOf(model, prepared);
   const R = model.radio.hopRangeM;
   // A hub slides up to one hop towards its IQ, so sites four hops away are still in play.
   const choicesOf = (hub: Hub) =>
