@@ -162,7 +162,8 @@ function restart(model: SiteModel, prepared: PreparedCandidates, seed: number, w
  */
 function rebuild(model: SiteModel, prepared: PreparedCandidates, random: () => number, withSites: boolean, cap: number, sitesFirst: boolean, only?: ReadonlySet<number>): Layout | null {
   // A third of the time, with IQ sites, grow trees at the sites instead of covering first.
-  if (withSites && (only?.size ?? model.doors.length) <= 1500 && random() < 1 / 3) {
+  // (only on small sets: a whole large site is too slow to grow this way, its neighbourhoods are not)
+  if (withSites && (only?.size ?? model.doors.length) <= 120 && random() < 1 / 3) {
     return growAtSites(model, prepared, candidateGridOf(model, prepared), random, only);
   }
   let direct: DirectIq[] = [];
