@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Door, Email, Floor, Id, Instant, IqSite, Lock, LOCK_KINDS, Metres, Name, Role, Site, StoredPlan, Tag, User } from "../domain/index.ts";
+import { Door, Email, Floor, Id, Instant, IqSite, Lock, LOCK_KINDS, Metres, Name, Pod, PodGuest, Role, Site, StoredPlan, Tag, Timeframe, User } from "../domain/index.ts";
 import { MeshPlan, SiteSurvey } from "../topology/format.ts";
 import { mutation, query, type ProcedureDef } from "./define.ts";
 import type { EventName, ProcedureName } from "./names.ts";
@@ -153,6 +153,76 @@ function planProcedures() {
   } as const;
 }
 
+/** A pod with its guests and the tags it holds, as the pod page shows it. */
+export const PodDetail = z.object({
+  pod: Pod,
+  guests: z.array(PodGuest),
+  /** Tags of the pod held by a member, a guest or a former member ("Tags assigned to this Pod"). */
+  assignedTags: z.array(Tag),
+  /** Tags of the pod free for members to hand to guests ("Unassigned tags"). */
+  unassignedTags: z.array(Tag),
+});
+export type PodDetail = z.infer<typeof PodDetail>;
+
+const PodInput = z.object({ siteId: Id, podId: Id });
+const MemberInput = z.object({ userId: Id, tagId: Id.nullable().optional(), lockIds: z.array(Id).max(1000).default([]) });
+
+/** Pods and guests (issue 6): every refusal is the KS rule's error (2213-2222), checked before anything is written. */
+function podProcedures() {
+  return {
+    "pods.list": query("Pods of a site, in creation order.", SiteInput, z.array(Pod)),
+    "pods.get": query("One pod with its guests and its assigned and unassigned tags.", PodInput, PodDetail),
+    "pods.create": mutation(
+      "Create a pod: members (each with an optional tag and locks), pod locks, unassigned site tags members may hand out, guest limit, timeframe, name.",
+      z.object({
+        siteId: Id,
+        name: Name,
+        members: z.array(MemberInput).min(1).max(1000),
+        lockIds: z.array(Id).max(1000).default([]),
+        tagIds: z.array(Id).max(1000).default([]),
+        guestLimit: Pod.shape.guestLimit,
+        timeframe: Timeframe,
+      }),
+      PodDetail,
+    ),
+    "pods.update": mutation(
+      "Rename a pod, change its guest limit (never below its guests, 2219) or its locks.",
+      PodInput.extend({ name: Name.optional(), guestLimit: Pod.shape.guestLimit.optional(), lockIds: z.array(Id).max(1000).optional() }),
+      PodDetail,
+    ),
+    "pods.addMembers": mutation("Add members to a pod.", PodInput.extend({ members: z.array(MemberInput).min(1).max(1000) }), PodDetail),
+    "pods.removeMember": mutation("Remove a member from a pod; the pod keeps a member with an e-mail (2215).", PodInput.extend({ userId: Id }), PodDetail),
+    "pods.assignTag": mutation("A Site Admin gives an unassigned site tag to a pod.", PodInput.extend({ tagId: Id }), PodDetail),
+    "pods.unassignTag": mutation("Take a tag from a pod (and whoever holds it) back to the site, unassigned.", PodInput.extend({ tagId: Id }), PodDetail),
+    "pods.inviteGuests": mutation(
+      "Invite guests (first and last name) with locks, a check-in/check-out timeframe and optionally a pod tag each; all or none. Each invitation token is returned once.",
+      PodInput.extend({
+        invitedBy: Id,
+        guests: z.array(z.object({ firstName: Name, lastName: Name, tagId: Id.nullable().optional() })).min(1).max(1000),
+        lockIds: z.array(Id).min(1).max(1000),
+        timeframe: Timeframe,
+      }),
+      z.object({
+        detail: PodDetail,
+        invitations: z.array(z.object({ guestId: Id, token: z.string().regex(/^[A-Za-z0-9_-]{43}$/), expiresAt: Instant })),
+      }),
+    ),
+    "pods.assignGuestTag": mutation("A member gives one of the pod's free tags to a guest (a tag the guest had goes back to the pod).", PodInput.extend({ guestId: Id, tagId: Id }), PodDetail),
+    "pods.unassignGuestTag": mutation("Take a guest's tag back; it stays in the pod for the next guest.", PodInput.extend({ guestId: Id }), PodDetail),
+    "pods.removeGuest": mutation("Remove a guest, revoking their access; their tag stays in the pod.", PodInput.extend({ guestId: Id }), PodDetail),
+    "users.remove": mutation(
+      "Remove a user from the site (refused while they are a pod member, 2220); their pod tag goes back to the pod, other tags to the site.",
+      z.object({ siteId: Id, userId: Id }),
+      z.object({ removed: User, freedTagIds: z.array(Id) }),
+    ),
+    "tags.block": mutation(
+      "Block a tag. Only a Site Admin or the Owner may; a pod member is refused (2203).",
+      z.object({ siteId: Id, tagId: Id, asRole: z.union([Role, z.literal("pod-member")]).default("site-admin") }),
+      Tag,
+    ),
+  } as const;
+}
+
 export const procedures = {
   "app.info": query(
     "What is running: version, transport, where data lives, which hardware is real or simulated.",
@@ -212,6 +282,7 @@ export const procedures = {
     z.array(JournalEntry),
   ),
   ...planProcedures(),
+  ...podProcedures(),
 } as const satisfies Record<ProcedureName, ProcedureDef>;
 
 export const events = {

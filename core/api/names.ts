@@ -40,6 +40,20 @@ export const PROCEDURE_NAMES = [
   "plan.history",
   "plan.bom",
   "plan.bomPdf",
+  "pods.list",
+  "pods.get",
+  "pods.create",
+  "pods.update",
+  "pods.addMembers",
+  "pods.removeMember",
+  "pods.assignTag",
+  "pods.unassignTag",
+  "pods.inviteGuests",
+  "pods.assignGuestTag",
+  "pods.unassignGuestTag",
+  "pods.removeGuest",
+  "users.remove",
+  "tags.block",
 ] as const;
 export type ProcedureName = (typeof PROCEDURE_NAMES)[number];
 

@@ -24,12 +24,21 @@ export const Pod = z.object({
 });
 export type Pod = z.infer<typeof Pod>;
 
+/**
+ * The key under which a pod name must be unique in a site (2213): trimmed and
+ * case-folded, so "Studio A" and " studio a " are the same pod to a person.
+ */
+export function podNameKey(name: string): string {
+  return name.trim().toLowerCase();
+}
+
 /** A guest's invitation link: single use, expiring; only the token's hash is stored. */
 export const Invitation = z.object({
   tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
   expiresAt: Instant,
   usedAt: Instant.nullable().default(null),
 });
+export type Invitation = z.infer<typeof Invitation>;
 
 export const PodGuest = z.object({
   id: Id,

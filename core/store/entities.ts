@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { AccessGroup, Door, Floor, Iq, IqSite, Lock, Repeater, Schedule, Site, StoredPlan, Tag, User, type Parent } from "../domain/index.ts";
+import { AccessGroup, Door, Floor, Iq, IqSite, Lock, Pod, PodGuest, podNameKey, Repeater, Schedule, Site, StoredPlan, Tag, User, type Parent } from "../domain/index.ts";
 import { searchKey } from "./user-search-keys.ts";
 
 /** A value of a column extracted from a document. */
@@ -89,6 +89,20 @@ export const ENTITIES = {
     schema: StoredPlan,
     stampsCreatedAt: true,
     columns: (p) => ({ created_at: p.createdAt, previous_id: p.previousId }),
+  }),
+  pod: entity({
+    table: "pods",
+    schema: Pod,
+    columns: (p) => ({ name_key: podNameKey(p.name) }),
+    links: [
+      { table: "pod_members", ownerColumn: "pod_id", targetColumn: "user_id", ids: (p) => p.members.map((m) => m.userId) },
+      { table: "pod_locks", ownerColumn: "pod_id", targetColumn: "lock_id", ids: (p) => p.lockIds },
+    ],
+  }),
+  podGuest: entity({
+    table: "pod_guests",
+    schema: PodGuest,
+    columns: (g) => ({ pod_id: g.podId, tag_id: g.tagId, token_hash: g.invitation.tokenHash }),
   }),
 } as const;
 

@@ -97,7 +97,8 @@ describe("site file", () => {
       db.close();
       expect(rows.map((r) => r.name).sort()).toEqual([
         "access_group_locks", "access_group_schedules", "access_group_users", "access_groups", "doors", "floor_images", "floors",
-        "iq_sites", "iqs", "journal", "locks", "meta", "plans", "repeaters", "schedules", "site", "tags", "users",
+        "iq_sites", "iqs", "journal", "locks", "meta", "plans", "pod_guests", "pod_locks", "pod_members", "pods", "repeaters", "schedules", "site",
+        "tags", "users",
       ]);
       expect(rows.filter((r) => r.strict !== 1)).toEqual([]);
     });

@@ -13,8 +13,8 @@ const fresh = () => {
 describe("migrator", () => {
   it("lists the migrations 1..n in order, the last being the app's schema version", () => {
     expect(() => assertMigrationSequence(MIGRATIONS)).not.toThrow();
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
-    expect(LATEST_SCHEMA_VERSION).toBe(4);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(LATEST_SCHEMA_VERSION).toBe(5);
   });
 
   it("refuses a gap or a reordering", () => {
@@ -26,8 +26,8 @@ describe("migrator", () => {
   it("applies only the pending migrations, and nothing the second time", () => {
     const db = fresh();
     expect(migrate(db, { upTo: 1 })).toEqual({ from: 0, to: 1, applied: [1] });
-    expect(migrate(db)).toEqual({ from: 1, to: 4, applied: [2, 3, 4] });
-    expect(migrate(db)).toEqual({ from: 4, to: 4, applied: [] });
+    expect(migrate(db)).toEqual({ from: 1, to: 5, applied: [2, 3, 4, 5] });
+    expect(migrate(db)).toEqual({ from: 5, to: 5, applied: [] });
   });
 
   it("rolls a failing migration back whole, version included, keeping the earlier ones", () => {
