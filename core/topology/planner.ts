@@ -52,7 +52,7 @@ function* planSteps(survey: SiteSurvey, options: PlanOptions): Generator<PlanPro
     return { ok: true, plan: toPlan(model, [], []) };
   }
 
-  const doorGrid = new SpatialGrid<FloorPoint>(model.doors, model.radio);
+  const doorGrid = doorGridOf(model);
   const withSites = model.iqSites.length > 0;
   const siteGrid = withSites ? new SpatialGrid<FloorPoint>(model.iqSites, model.radio) : null;
   yield { phase: "cover", fraction: 0 };
@@ -164,7 +164,7 @@ function rebuild(model: SiteModel, prepared: PreparedCandidates, random: () => n
   // A third of the time, with IQ sites, grow trees at the sites instead of covering first.
   // (only on small sets: a whole large site is too slow to grow this way, its neighbourhoods are not)
   if (withSites && (only?.size ?? model.doors.length) <= 120 && random() < 1 / 3) {
-    return growAtSites(model, prepared, candidateGridOf(model, prepared), random, only);
+    return growAtSites(model, prepared, candidateGridOf(model, prepared), doorGridOf(model), random, only);
   }
   let direct: DirectIq[] = [];
   let rest = only;
@@ -178,6 +178,13 @@ function rebuild(model: SiteModel, prepared: PreparedCandidates, random: () => n
   if (cover.unreached.length > 0) return null;
   const built = buildTrees(model, cover.hubs, random, withSites, prepared);
   return built.ok ? { trees: built.layout.trees, direct: [...direct, ...built.layout.direct] } : null;
+}
+
+const doorGrids = new WeakMap<SiteModel, SpatialGrid<FloorPoint>>();
+function doorGridOf(model: SiteModel): SpatialGrid<FloorPoint> {
+  let grid = doorGrids.get(model);
+  if (!grid) doorGrids.set(model, (grid = new SpatialGrid<FloorPoint>(model.doors, model.radio)));
+  return grid;
 }
 
 const candidateGrids = new WeakMap<PreparedCandidates, SpatialGrid<FloorPoint>>();

@@ -23,6 +23,7 @@ export function growAtSites(
   model: SiteModel,
   prepared: PreparedCandidates,
   candidateGrid: SpatialGrid<FloorPoint>,
+  doorGrid: SpatialGrid<FloorPoint>,
   random: () => number,
   only?: ReadonlySet<number>,
 ): { trees: IqTree[]; direct: DirectIq[] } | null {
@@ -31,7 +32,28 @@ export function growAtSites(
   const trees: IqTree[] = [];
   const direct: DirectIq[] = [];
   // Sites sharing one place are one option.
+  // Half the time a repeater serves only doors on its own floor: a hub that grabs one
+  // door through the slab leaves the floor beside it a fragment.
+  const ownFloorOnly = random() < 0.5;
   const places = model.iqSites.map((s, i) => ({ s, i })).filter(({ s }, k, all) => all.findIndex((o) => o.s.level === s.level && o.s.x === s.x && o.s.y === s.y) === k);
+
+  // Where a tree at a site may hang repeaters: the candidates around it, plus the spots
+  // straight above and below the site (one vertical hop links two floors).
+  const nearbyCache = new Map<FloorPoint, { pos: FloorPoint; covers: readonly number[] }[]>();
+  const nearbyOf = (site: FloorPoint) => {
+    let list = nearbyCache.get(site);
+    if (!list) {
+      list = candidateGrid.within(site, 3).map((c) => prepared.candidates[c]!);
+      for (const dl of [-1, 1]) {
+        const floor = model.floorAt(site.level + dl, site.x, site.y);
+        if (!floor) continue;
+        const pos: FloorPoint = { floor: floor.id, level: site.level + dl, x: site.x, y: site.y };
+        list.push({ pos, covers: doorGrid.within(pos) });
+      }
+      nearbyCache.set(site, list);
+    }
+    return list;
+  };
 
   while (unserved.size > 0) {
     let best: { value: number; commit: () => void } | null = null;
@@ -44,7 +66,7 @@ export function growAtSites(
         if (!best || value > best.value) best = { value, commit: () => direct.push({ pos: s, site: i, doors }) };
       }
       // A tree grown one repeater at a time; keep its most cost-effective prefix.
-      const grown = growTree(model, prepared, candidateGrid, s, i, unserved, random);
+      const grown = growTree(model, nearbyOf(s), s, i, unserved, random, ownFloorOnly);
       if (grown) {
         const value = grown.doors / Math.max(iqCost + grown.tree.repeaters * repCost, 1e-9) + random() * 0.01;
         if (!best || value > best.value) best = { value, commit: () => trees.push(grown.tree) };
@@ -62,15 +84,14 @@ export function growAtSites(
 
 function growTree(
   model: SiteModel,
-  prepared: PreparedCandidates,
-  candidateGrid: SpatialGrid<FloorPoint>,
+  nearby: readonly { readonly pos: FloorPoint; readonly covers: readonly number[] }[],
   site: FloorPoint,
   siteIndex: number,
   unserved: ReadonlySet<number>,
   random: () => number,
+  ownFloorOnly: boolean,
 ): { tree: IqTree; doors: number } | null {
   const { iq: iqCost, repeater: repCost } = model.survey.cost;
-  const nearby = candidateGrid.within(site, 3).map((c) => prepared.candidates[c]!);
   const tree = new IqTree(model, site, siteIndex);
   const taken = new Set<number>();
   const steps: Hub[] = [];
@@ -81,7 +102,7 @@ function growTree(
     const room = IQ_LIMITS.locksPerIq - tree.locks;
     if (room <= 0) break;
     for (const c of nearby) {
-      const fresh = c.covers.filter((d) => unserved.has(d) && !taken.has(d));
+      const fresh = c.covers.filter((d) => unserved.has(d) && !taken.has(d) && (!ownFloorOnly || model.doors[d]!.level === c.pos.level));
       if (fresh.length === 0) continue;
       const doors = fresh.length > room ? fresh.sort((a, b) => radioDistance(c.pos, model.doors[a]!, model.radio) - radioDistance(c.pos, model.doors[b]!, model.radio)).slice(0, room) : fresh;
       if (pick && doors.length / (1 + 0) <= pick.score) continue; // cannot beat the best even without relays
