@@ -77,6 +77,40 @@ async function main(): Promise<void> {
     await shot(page, "09-error-ks");
     await page.getByRole("button", { name: "Dismiss error" }).click();
 
+    // Pods: the wizard, a pod page with guests and their tokens, and the refusal beyond the limit (KS 2221).
+    await page.getByTestId("nav-pods").click();
+    await page.getByTestId("pods-create").click();
+    await page.getByRole("checkbox", { name: "Tom Wouters" }).check();
+    await page.getByRole("checkbox", { name: "Sofia Ricci" }).check();
+    await page.getByTestId("pod-wizard-member-all-locks").first().click();
+    await shot(page, "pods-wizard-members");
+    await page.getByTestId("pod-wizard-next").click();
+    for (const box of await page.getByTestId("pod-wizard-tag").all()) await box.check();
+    await page.getByTestId("pod-wizard-next").click();
+    await page.getByTestId("pod-wizard-next").click();
+    await page.getByTestId("pod-wizard-name").fill("Studio A");
+    await page.getByTestId("pod-wizard-guest-limit").fill("1");
+    await page.getByTestId("pod-wizard-next").click();
+    await shot(page, "pods-wizard-overview");
+    await page.getByTestId("pod-wizard-create").click();
+    await page.getByTestId("pod-page").waitFor();
+    await page.getByTestId("pod-invite-open").click();
+    await page.getByTestId("pod-invite-first-0").fill("Ines");
+    await page.getByTestId("pod-invite-last-0").fill("Vos");
+    await page.getByTestId("pod-invite-submit").click();
+    await page.getByTestId("pod-invite-token").waitFor();
+    await shot(page, "pods-page-invited");
+    await page.getByTestId("pod-invite-open").click();
+    await page.getByTestId("pod-invite-first-0").fill("Kai");
+    await page.getByTestId("pod-invite-last-0").fill("Berg");
+    await page.getByTestId("pod-invite-submit").click();
+    await page.getByTestId("pod-invite-refusal").waitFor();
+    await shot(page, "pods-refused-2221");
+    await page.getByRole("button", { name: "Dismiss error" }).click();
+    await page.getByTestId("pod-back").click();
+    await page.getByTestId("pod-row").first().waitFor();
+    await shot(page, "pods-list");
+
     // Sites: a backup, then a file that is not a site.
     await page.getByTestId("nav-sites").click();
     await page.getByTestId("backup-site").click();
