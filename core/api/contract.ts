@@ -209,6 +209,11 @@ function podProcedures() {
     ),
     "pods.assignGuestTag": mutation("A member gives one of the pod's free tags to a guest (a tag the guest had goes back to the pod).", PodInput.extend({ guestId: Id, tagId: Id }), PodDetail),
     "pods.unassignGuestTag": mutation("Take a guest's tag back; it stays in the pod for the next guest.", PodInput.extend({ guestId: Id }), PodDetail),
+    "pods.redeemInvitation": mutation(
+      "A guest uses their invitation: once, before it expires; the guest becomes active.",
+      z.object({ siteId: Id, token: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
+      z.object({ guestId: Id, podId: Id, firstName: Name, lastName: Name, lockIds: z.array(Id), timeframe: Timeframe }),
+    ),
     "pods.removeGuest": mutation("Remove a guest, revoking their access; their tag stays in the pod.", PodInput.extend({ guestId: Id }), PodDetail),
     "users.remove": mutation(
       "Remove a user from the site (refused while they are a pod member, 2220); their pod tag goes back to the pod, other tags to the site.",

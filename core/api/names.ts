@@ -51,6 +51,7 @@ export const PROCEDURE_NAMES = [
   "pods.inviteGuests",
   "pods.assignGuestTag",
   "pods.unassignGuestTag",
+  "pods.redeemInvitation",
   "pods.removeGuest",
   "users.remove",
   "tags.block",

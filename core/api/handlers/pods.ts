@@ -248,6 +248,22 @@ export function podHandlers(ws: Workspace, hub: EventHub, deps: { readonly rando
         return detailOf(tx, podId);
       }),
 
+    // Single use: only the token's hash is kept, so the token itself is the proof.
+    "pods.redeemInvitation": ({ siteId, token }, ctx) =>
+      mutate(siteId, ctx.actor, "pods.redeemInvitation", (tx) => {
+        const hash = sha256(token);
+        const guest = tx.list("podGuest").find((g) => g.invitation.tokenHash === hash);
+        if (!guest) throw new AppError("invite.unknown", "This invitation is not valid for this site.");
+        if (guest.invitation.usedAt !== null) {
+          throw new AppError("invite.used", `This invitation was already used on ${guest.invitation.usedAt}; each invitation works once.`, { guestId: guest.id });
+        }
+        if (Date.parse(tx.at) > Date.parse(guest.invitation.expiresAt)) {
+          throw new AppError("invite.expired", `This invitation expired on ${guest.invitation.expiresAt}. Ask the pod member for a new one.`, { guestId: guest.id });
+        }
+        tx.update("podGuest", guest.id, { ...guest, status: "active", invitation: { ...guest.invitation, usedAt: tx.at } });
+        return { guestId: guest.id, podId: guest.podId, firstName: guest.firstName, lastName: guest.lastName, lockIds: guest.lockIds, timeframe: guest.timeframe };
+      }),
+
     "pods.removeGuest": ({ siteId, podId, guestId }, ctx) =>
       mutate(siteId, ctx.actor, "pods.removeGuest", (tx) => {
         const guest = guestOf(tx, podId, guestId);

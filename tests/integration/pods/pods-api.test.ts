@@ -233,6 +233,26 @@ describe("pods over the router, on the demo hotel's site file", () => {
     }, 2221, { podId: pod.pod.id, guestLimit: 2, guests: 1, adding: 2 });
   });
 
+  it("lets a guest use an invitation once and only before it expires", async () => {
+    const d = await demo();
+    const pod = await studioA(d);
+    const invited = await call<Output<"pods.inviteGuests">>("pods.inviteGuests", {
+      siteId: d.siteId, podId: pod.pod.id, invitedBy: d.users["tom"], lockIds: [d.locks[0]], timeframe: CHECK_IN_OUT,
+      guests: [{ firstName: "Ana", lastName: "Lopes" }, { firstName: "Kai", lastName: "Berg" }],
+    });
+    const [ana, kai] = invited.invitations;
+    const used = await call<Output<"pods.redeemInvitation">>("pods.redeemInvitation", { siteId: d.siteId, token: ana!.token });
+    expect(used).toMatchObject({ guestId: ana!.guestId, podId: pod.pod.id, firstName: "Ana", lockIds: [d.locks[0]] });
+    const detail = await call<Detail>("pods.get", { siteId: d.siteId, podId: pod.pod.id });
+    expect(detail.guests.find((g) => g.id === ana!.guestId)).toMatchObject({ status: "active", invitation: { usedAt: expect.any(String) } });
+    expect((await failure("pods.redeemInvitation", { siteId: d.siteId, token: ana!.token })).code).toBe("invite.used");
+    expect((await failure("pods.redeemInvitation", { siteId: d.siteId, token: "x".repeat(43) })).code).toBe("invite.unknown");
+    clock.advance(8 * 24 * 60 * 60 * 1000);
+    const before = await snapshot(d.siteId);
+    expect((await failure("pods.redeemInvitation", { siteId: d.siteId, token: kai!.token })).code).toBe("invite.expired");
+    expect(await snapshot(d.siteId)).toEqual(before);
+  });
+
   it("2222: refuses guest locks outside the pod and writes nothing", async () => {
     const d = await demo();
     const pod = await studioA(d);
