@@ -13,18 +13,8 @@ import { fromHex } from "../../../../core/devices/ble/bytes.ts";
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "../../../../core/devices/ble/commands.ts";
 import { BleCodecError } from "../../../../core/devices/ble/errors.ts";
 import { SecureChannel, decodeSessionFrame, deriveSessionKeys, encodeSessionFrame } from "../../../../core/devices/ble/session.ts";
+import { mutate, prng } from "../../../support/byte-fuzz.ts";
 
-/** mulberry32: small, seeded, deterministic — the run is the same every time. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const keys = deriveSessionKeys(new Uint8Array(32).fill(5));
 
@@ -54,33 +44,8 @@ function corpus(): Uint8Array[] {
   ];
 }
 
-function mutate(base: Uint8Array, rnd: () => number): Uint8Array {
-  let b = base.slice();
-  const n = 1 + Math.floor(rnd() * 4);
-  for (let i = 0; i < n; i++) {
-    const at = Math.floor(rnd() * Math.max(1, b.length));
-    switch (Math.floor(rnd() * 6)) {
-      case 0: // flip a bit
-        if (b.length) b[at] = (b[at] ?? 0) ^ (1 << Math.floor(rnd() * 8));
-        break;
-      case 1: // set a byte to an edge value
-        if (b.length) b[at] = [0, 1, 0x7f, 0x80, 0xff][Math.floor(rnd() * 5)] ?? 0;
-        break;
-      case 2: // truncate
-        b = b.slice(0, at);
-        break;
-      case 3: // append garbage
-        b = Uint8Array.from([...b, ...Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => Math.floor(rnd() * 256))]);
-        break;
-      case 4: // delete a byte
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 1)]);
-        break;
-      default: // duplicate a run
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at, at + 4), ...b.subarray(at)]);
-    }
-  }
-  return b;
-}
+/** Byte values this format cares about, for the mutator. */
+const EDGES = [0, 1, 0x7f, 0x80, 0xff];
 
 describe("fuzz: every decoder and the Reassembler", () => {
   it("≥ 100,000 random and mutated frames: no crash, no hang, only BleCodecError", () => {
@@ -120,7 +85,7 @@ describe("fuzz: every decoder and the Reassembler", () => {
       if (i % 2 === 0) {
         input = Uint8Array.from({ length: Math.floor(rnd() * 70) }, () => Math.floor(rnd() * 256));
       } else {
-        input = mutate(seeds[Math.floor(rnd() * seeds.length)] ?? new Uint8Array(0), rnd);
+        input = mutate(seeds[Math.floor(rnd() * seeds.length)] ?? new Uint8Array(0), rnd, EDGES);
       }
       for (const d of decoders) run(() => d(input));
       run(() => rx.push(input));

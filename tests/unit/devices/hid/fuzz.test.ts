@@ -4,18 +4,8 @@ import { WedgeAssembler, classifyBurst, decodeBootReport, encodeKeystrokes } fro
 import { HidCodecError } from "../../../../core/devices/hid/errors.ts";
 import { normaliseTagNumber, parseWiegand26, type ReaderNumbering } from "../../../../core/devices/hid/tag-number.ts";
 import { crc8, decodeVendorReport, encodeVendorReport, tagNumberOf } from "../../../../core/devices/hid/vendor-report.ts";
+import { mutate, prng } from "../../../support/byte-fuzz.ts";
 
-/** mulberry32: small, seeded, deterministic — the run is the same every time. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Valid reports of both kinds, for mutation. */
 function corpus(): Uint8Array[] {
@@ -33,33 +23,8 @@ function corpus(): Uint8Array[] {
   ];
 }
 
-function mutate(base: Uint8Array, rnd: () => number): Uint8Array {
-  let b = base.slice();
-  const n = 1 + Math.floor(rnd() * 4);
-  for (let i = 0; i < n; i++) {
-    const at = Math.floor(rnd() * Math.max(1, b.length));
-    switch (Math.floor(rnd() * 6)) {
-      case 0: // flip a bit
-        if (b.length) b[at] = (b[at] ?? 0) ^ (1 << Math.floor(rnd() * 8));
-        break;
-      case 1: // set a byte to an edge value
-        if (b.length) b[at] = [0, 1, 3, 4, 0x28, 0x7f, 0x80, 0xdd, 0xde, 0xff][Math.floor(rnd() * 10)] ?? 0;
-        break;
-      case 2: // truncate
-        b = b.slice(0, at);
-        break;
-      case 3: // append garbage
-        b = Uint8Array.from([...b, ...Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => Math.floor(rnd() * 256))]);
-        break;
-      case 4: // delete a byte
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 1)]);
-        break;
-      default: // duplicate a run
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at, at + 4), ...b.subarray(at)]);
-    }
-  }
-  return b;
-}
+/** Byte values this format cares about, for the mutator. */
+const EDGES = [0, 1, 3, 4, 0x28, 0x7f, 0x80, 0xdd, 0xde, 0xff];
 
 /** Characters a reader or a person could plausibly type, so the string decoders get past the first check. */
 const TYPED = "0123456789abcdefABCDEF:- 01\t\u00e9";
@@ -119,7 +84,7 @@ describe("fuzz: every HID decoder and the WedgeAssembler", () => {
         // Right-sized and mostly plausible: a boot report whose slots are small usages.
         input = Uint8Array.from({ length: 8 }, (_, k) => (k === 0 ? [0, 2, 0x20, 0x22, 1][Math.floor(rnd() * 5)] ?? 0 : rnd() < 0.6 ? 0 : Math.floor(rnd() * 0x40)));
       } else {
-        input = mutate(seeds[Math.floor(rnd() * seeds.length)] ?? new Uint8Array(0), rnd);
+        input = mutate(seeds[Math.floor(rnd() * seeds.length)] ?? new Uint8Array(0), rnd, EDGES);
         if (rnd() < 0.5) resign(input);
       }
       const text = Array.from(input, (b) => TYPED[b % TYPED.length] ?? "").join("");
