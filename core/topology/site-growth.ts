@@ -55,29 +55,59 @@ export function growAtSites(
     return list;
   };
 
-  while (unserved.size > 0) {
-    let best: { value: number; commit: () => void } | null = null;
+  type Option = { readonly value: number; readonly cost: number; readonly doors: readonly number[]; readonly tree?: IqTree; readonly direct?: DirectIq };
+  /** Every IQ that could be committed next: one at each place with direct locks, one tree grown there. */
+  const optionsFor = (open: ReadonlySet<number>): Option[] => {
+    const out: Option[] = [];
     for (const { s, i } of places) {
-      // An IQ with its locks hung directly.
-      const near = [...unserved].filter((d) => inRange(s, model.doors[d]!, model.radio));
+      const near = [...open].filter((d) => inRange(s, model.doors[d]!, model.radio));
       if (near.length > 0) {
         const doors = near.sort((a, b) => radioDistance(s, model.doors[a]!, model.radio) - radioDistance(s, model.doors[b]!, model.radio)).slice(0, IQ_LIMITS.locksPerIq);
-        const value = doors.length / Math.max(iqCost, 1e-9) + random() * 0.01;
-        if (!best || value > best.value) best = { value, commit: () => direct.push({ pos: s, site: i, doors }) };
+        out.push({ value: doors.length / Math.max(iqCost, 1e-9) + random() * 0.01, cost: iqCost, doors, direct: { pos: s, site: i, doors } });
       }
-      // A tree grown one repeater at a time; keep its most cost-effective prefix.
-      const grown = growTree(model, nearbyOf(s), s, i, unserved, random, ownFloorOnly);
+      const grown = growTree(model, nearbyOf(s), s, i, open, random, ownFloorOnly);
       if (grown) {
-        const value = grown.doors / Math.max(iqCost + grown.tree.repeaters * repCost, 1e-9) + random() * 0.01;
-        if (!best || value > best.value) best = { value, commit: () => trees.push(grown.tree) };
+        const cost = iqCost + grown.tree.repeaters * repCost;
+        out.push({ value: grown.doors / Math.max(cost, 1e-9) + random() * 0.01, cost, doors: grown.tree.hubs.flatMap((h) => h.doors), tree: grown.tree });
       }
     }
-    if (!best) return null;
-    const before = unserved.size;
-    best.commit();
-    for (const t of trees) for (const h of t.hubs) for (const d of h.doors) unserved.delete(d);
-    for (const d of direct) for (const door of d.doors) unserved.delete(door);
-    if (unserved.size === before) return null;
+    return out;
+  };
+  const bestValue = (options: readonly Option[]) => options.reduce<Option | null>((b, o) => (!b || o.value > b.value ? o : b), null);
+  /** The plain greedy from here on: its cost, or null when a door is left over. */
+  const rollout = (open: Set<number>): number | null => {
+    let cost = 0;
+    while (open.size > 0) {
+      const pick = bestValue(optionsFor(open));
+      if (!pick || pick.doors.length === 0) return null;
+      cost += pick.cost;
+      for (const d of pick.doors) open.delete(d);
+    }
+    return cost;
+  };
+  // With few places, look one step ahead: judge each next IQ by what the greedy makes
+  // of the rest (equal doors-per-cost trees can leave very different remainders).
+  const pilot = places.length <= 4;
+
+  while (unserved.size > 0) {
+    const options = optionsFor(unserved);
+    let best = bestValue(options);
+    if (pilot && options.length > 1) {
+      let bestTotal = Infinity;
+      for (const o of options) {
+        const rest = new Set(unserved);
+        for (const d of o.doors) rest.delete(d);
+        const after = rollout(rest);
+        if (after !== null && o.cost + after < bestTotal - 1e-9) {
+          bestTotal = o.cost + after;
+          best = o;
+        }
+      }
+    }
+    if (!best || best.doors.length === 0) return null;
+    if (best.tree) trees.push(best.tree);
+    if (best.direct) direct.push(best.direct);
+    for (const d of best.doors) unserved.delete(d);
   }
   return { trees, direct };
 }
