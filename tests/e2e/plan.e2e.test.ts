@@ -1,12 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser.ts";
-import { startServe, type ServeProcess } from "../support/serve-process.ts";
-
-const SHOTS = resolve(import.meta.dirname, "../../test-results/screens");
+import type { ServeProcess } from "../support/serve-process.ts";
+import { openUiSession, SHOTS, type UiSession } from "../support/ui-session.ts";
 
 /**
  * 30 doors on two 50 × 20 m floors: three clusters of five per floor, 18 m apart.
@@ -74,26 +71,16 @@ async function shot(page: Page, name: string, fullPage = false): Promise<void> {
 }
 
 describe("the Plan screen in Chromium", () => {
+  let ui: UiSession;
   let serve: ServeProcess;
-  let browser: Browser;
   let page: Page;
-  let dataDir: string;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "lintel-e2e-plan-"));
-    mkdirSync(SHOTS, { recursive: true });
-    serve = await startServe(dataDir);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    ui = await openUiSession("plan", { acceptDownloads: true });
+    ({ serve, page } = ui);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it("imports doors, refusing a broken CSV row by row", async () => {
     await page.goto(serve.openUrl);
@@ -273,6 +260,6 @@ describe("the Plan screen in Chromium", () => {
     await expect.poll(() => page.getByTestId("plan-door").count(), { timeout: 10_000 }).toBe(1);
     await page.getByTestId("floor-place-door").click();
     await shot(page, "plan-08-placed-door");
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -1,38 +1,24 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser.ts";
-import { startServe, type ServeProcess } from "../support/serve-process.ts";
-
-const SHOTS = resolve(import.meta.dirname, "../../test-results/screens");
+import type { ServeProcess } from "../support/serve-process.ts";
+import { openUiSession, SHOTS, type UiSession } from "../support/ui-session.ts";
 
 /**
  * Pods in Chromium on the demo hotel (issue 6): a pod with two members and three tags
  * made through the wizard, guests invited up to the limit, and the refusal beyond it.
  */
 describe("pods in Chromium", () => {
+  let ui: UiSession;
   let serve: ServeProcess;
-  let browser: Browser;
   let page: Page;
-  let dataDir: string;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "lintel-e2e-pods-"));
-    mkdirSync(SHOTS, { recursive: true });
-    serve = await startServe(dataDir);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    ui = await openUiSession("pods");
+    ({ serve, page } = ui);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it("creates a pod with two members and three tags through the wizard", async () => {
     await page.goto(serve.openUrl);
@@ -148,7 +134,7 @@ describe("pods in Chromium", () => {
     expect(text).toContain("Studio A");
     expect(text).toMatch(/2\s*\/\s*2/);
     await page.screenshot({ path: join(SHOTS, "pods-list.png") });
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 
   it("shows the core's refusal at the wizard step it concerns (KS 2215 at Members)", async () => {
@@ -163,6 +149,6 @@ describe("pods in Chromium", () => {
     expect(await refusal.textContent()).toContain("KS 2215 · At least one Pod Member must have an email.");
     expect(await page.getByTestId("pod-wizard-step-members").count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, "pods-wizard-refused-2215.png") });
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });

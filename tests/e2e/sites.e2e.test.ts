@@ -1,32 +1,20 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser.ts";
-import { startServe, type ServeProcess } from "../support/serve-process.ts";
-
-const SHOTS = resolve(import.meta.dirname, "../../test-results/screens");
+import type { ServeProcess } from "../support/serve-process.ts";
+import { openUiSession, SHOTS, type UiSession } from "../support/ui-session.ts";
 
 describe("lintel serve in Chromium", () => {
+  let ui: UiSession;
   let serve: ServeProcess;
-  let browser: Browser;
   let page: Page;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "lintel-e2e-"));
-    mkdirSync(SHOTS, { recursive: true });
-    serve = await startServe(dataDir);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    ui = await openUiSession("sites");
+    ({ serve, page } = ui);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it("opens the demo hotel on a first start", async () => {
     await page.goto(serve.openUrl);
