@@ -13,16 +13,9 @@ import {
 } from "../../../../core/devices/ble/btp.ts";
 import { fromHex, toHex } from "../../../../core/devices/ble/bytes.ts";
 import { BleCodecError } from "../../../../core/devices/ble/errors.ts";
+import { errorCodeOf } from "../../../support/codec-errors.ts";
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BleCodecError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
+const codeOf = errorCodeOf(BleCodecError);
 
 describe("BTP handshake", () => {
   it("decodes the spec's request example", () => {

@@ -10,16 +10,9 @@ import {
   type Response,
 } from "../../../../core/devices/ble/commands.ts";
 import { BleCodecError } from "../../../../core/devices/ble/errors.ts";
+import { errorCodeOf } from "../../../support/codec-errors.ts";
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BleCodecError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
+const codeOf = errorCodeOf(BleCodecError);
 
 /** Hex written by hand from PROTOCOL.md §5, and the structure it must decode to. */
 const REQUESTS: readonly (readonly [string, string, Envelope<Request>])[] = [

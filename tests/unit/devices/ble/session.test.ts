@@ -16,6 +16,7 @@ import {
   checkConfirmation,
   type SessionFrame,
 } from "../../../../core/devices/ble/session.ts";
+import { errorCodeOf } from "../../../support/codec-errors.ts";
 
 /**
  * RFC 9383 Appendix C, first vector (P256-SHA256-HKDF-SHA256-HMAC-SHA256), as
@@ -72,15 +73,7 @@ function counterBytes(seed: number) {
   return (n: number) => Uint8Array.from({ length: n }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24);
 }
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BleCodecError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
+const codeOf = errorCodeOf(BleCodecError);
 
 describe("SPAKE2+ against RFC 9383 Appendix C (P256-SHA256-HKDF-SHA256-HMAC-SHA256)", () => {
   it("the transcribed transcript hashes to the RFC's K_main (guards the vector text itself)", async () => {

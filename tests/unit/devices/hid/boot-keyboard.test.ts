@@ -10,16 +10,9 @@ import {
 } from "../../../../core/devices/hid/boot-keyboard.ts";
 import { HidCodecError } from "../../../../core/devices/hid/errors.ts";
 import { normaliseTagNumber } from "../../../../core/devices/hid/tag-number.ts";
+import { errorCodeOf } from "../../../support/codec-errors.ts";
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HidCodecError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
+const codeOf = errorCodeOf(HidCodecError);
 
 const UP = "00 00 00 00 00 00 00 00";
 

@@ -12,16 +12,9 @@ import {
   uidToTagNumber,
   type ReaderNumbering,
 } from "../../../../core/devices/hid/tag-number.ts";
+import { errorCodeOf } from "../../../support/codec-errors.ts";
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HidCodecError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
+const codeOf = errorCodeOf(HidCodecError);
 
 const DEC5: ReaderNumbering = { kind: "decimal-uid", uidBytes: 5, byteOrder: "msb-first" };
 const DEC4_LSB: ReaderNumbering = { kind: "decimal-uid", uidBytes: 4, byteOrder: "lsb-first" };

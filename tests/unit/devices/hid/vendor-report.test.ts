@@ -10,16 +10,9 @@ import {
   tagNumberOf,
   type Technology,
 } from "../../../../core/devices/hid/vendor-report.ts";
+import { errorCodeOf } from "../../../support/codec-errors.ts";
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HidCodecError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
+const codeOf = errorCodeOf(HidCodecError);
 
 const PAD = (n: number) => " 00".repeat(n);
 
