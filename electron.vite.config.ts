@@ -19,7 +19,7 @@ export default defineConfig({
       externalizeDeps: false,
       lib: { entry: resolve(root, "electron/main/index.ts"), formats: ["es"] },
       rolldownOptions: {
-        external: ["better-sqlite3", "bindings"],
+        external: ["better-sqlite3", "bindings", "node-hid", "@abandonware/noble"],
       },
     },
   },

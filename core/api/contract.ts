@@ -2,6 +2,10 @@ import { z } from "zod";
 import { Door, Email, Floor, Id, Instant, IqSite, Lock, LOCK_KINDS, Metres, Name, Pod, PodGuest, Role, Site, StoredPlan, Tag, Timeframe, User } from "../domain/index.ts";
 import { MeshPlan, SiteSurvey } from "../topology/format.ts";
 import { mutation, query, type ProcedureDef } from "./define.ts";
+import { cloudEvents, cloudProcedures } from "./features/cloud.contract.ts";
+import { commissioningEvents, commissioningProcedures } from "./features/commissioning.contract.ts";
+import { importEvents, importProcedures } from "./features/import.contract.ts";
+import { receptionEvents, receptionProcedures } from "./features/reception.contract.ts";
 import type { EventName, ProcedureName } from "./names.ts";
 
 /**
@@ -288,12 +292,20 @@ export const procedures = {
   ),
   ...planProcedures(),
   ...podProcedures(),
+  ...commissioningProcedures,
+  ...receptionProcedures,
+  ...importProcedures,
+  ...cloudProcedures,
 } as const satisfies Record<ProcedureName, ProcedureDef>;
 
 export const events = {
   "site.changed": z.object({ siteId: Id, action: z.string() }),
   "sites.changed": z.object({}),
   "plan.progress": z.object({ siteId: Id, phase: z.enum(["cover", "trees", "improve", "done"]), fraction: z.number().min(0).max(1) }),
+  ...commissioningEvents,
+  ...receptionEvents,
+  ...importEvents,
+  ...cloudEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type Procedures = typeof procedures;

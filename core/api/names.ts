@@ -1,8 +1,13 @@
 /**
  * The names of every procedure and event of the contract, as plain strings with no
- * dependencies: the sandboxed preload needs them to open exactly these IPC channels
+ * dependencies (each feature's names sit in features/*.names.ts): the sandboxed preload needs them to open exactly these IPC channels
  * and nothing else. `contract.ts` is checked against this list at compile time.
  */
+import { CLOUD_EVENT_NAMES, CLOUD_PROCEDURE_NAMES } from "./features/cloud.names.ts";
+import { COMMISSIONING_EVENT_NAMES, COMMISSIONING_PROCEDURE_NAMES } from "./features/commissioning.names.ts";
+import { IMPORT_EVENT_NAMES, IMPORT_PROCEDURE_NAMES } from "./features/import.names.ts";
+import { RECEPTION_EVENT_NAMES, RECEPTION_PROCEDURE_NAMES } from "./features/reception.names.ts";
+
 export const PROCEDURE_NAMES = [
   "app.info",
   "errors.list",
@@ -55,10 +60,22 @@ export const PROCEDURE_NAMES = [
   "pods.removeGuest",
   "users.remove",
   "tags.block",
+  ...COMMISSIONING_PROCEDURE_NAMES,
+  ...RECEPTION_PROCEDURE_NAMES,
+  ...IMPORT_PROCEDURE_NAMES,
+  ...CLOUD_PROCEDURE_NAMES,
 ] as const;
 export type ProcedureName = (typeof PROCEDURE_NAMES)[number];
 
-export const EVENT_NAMES = ["site.changed", "sites.changed", "plan.progress"] as const;
+export const EVENT_NAMES = [
+  "site.changed",
+  "sites.changed",
+  "plan.progress",
+  ...COMMISSIONING_EVENT_NAMES,
+  ...RECEPTION_EVENT_NAMES,
+  ...IMPORT_EVENT_NAMES,
+  ...CLOUD_EVENT_NAMES,
+] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** IPC channel of a procedure: one channel per procedure, so the main process registers exactly these. */
