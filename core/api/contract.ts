@@ -5,6 +5,7 @@ import { mutation, query, type ProcedureDef } from "./define.ts";
 import { cloudEvents, cloudProcedures } from "./features/cloud.contract.ts";
 import { commissioningEvents, commissioningProcedures } from "./features/commissioning.contract.ts";
 import { importEvents, importProcedures } from "./features/import.contract.ts";
+import { readersEvents, readersProcedures } from "./features/readers.contract.ts";
 import { receptionEvents, receptionProcedures } from "./features/reception.contract.ts";
 import type { EventName, ProcedureName } from "./names.ts";
 
@@ -294,6 +295,7 @@ export const procedures = {
   ...podProcedures(),
   ...commissioningProcedures,
   ...receptionProcedures,
+  ...readersProcedures,
   ...importProcedures,
   ...cloudProcedures,
 } as const satisfies Record<ProcedureName, ProcedureDef>;
@@ -304,6 +306,7 @@ export const events = {
   "plan.progress": z.object({ siteId: Id, phase: z.enum(["cover", "trees", "improve", "done"]), fraction: z.number().min(0).max(1) }),
   ...commissioningEvents,
   ...receptionEvents,
+  ...readersEvents,
   ...importEvents,
   ...cloudEvents,
 } as const satisfies Record<EventName, z.ZodType>;

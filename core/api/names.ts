@@ -6,6 +6,7 @@
 import { CLOUD_EVENT_NAMES, CLOUD_PROCEDURE_NAMES } from "./features/cloud.names.ts";
 import { COMMISSIONING_EVENT_NAMES, COMMISSIONING_PROCEDURE_NAMES } from "./features/commissioning.names.ts";
 import { IMPORT_EVENT_NAMES, IMPORT_PROCEDURE_NAMES } from "./features/import.names.ts";
+import { READERS_EVENT_NAMES, READERS_PROCEDURE_NAMES } from "./features/readers.names.ts";
 import { RECEPTION_EVENT_NAMES, RECEPTION_PROCEDURE_NAMES } from "./features/reception.names.ts";
 
 export const PROCEDURE_NAMES = [
@@ -62,6 +63,7 @@ export const PROCEDURE_NAMES = [
   "tags.block",
   ...COMMISSIONING_PROCEDURE_NAMES,
   ...RECEPTION_PROCEDURE_NAMES,
+  ...READERS_PROCEDURE_NAMES,
   ...IMPORT_PROCEDURE_NAMES,
   ...CLOUD_PROCEDURE_NAMES,
 ] as const;
@@ -73,6 +75,7 @@ export const EVENT_NAMES = [
   "plan.progress",
   ...COMMISSIONING_EVENT_NAMES,
   ...RECEPTION_EVENT_NAMES,
+  ...READERS_EVENT_NAMES,
   ...IMPORT_EVENT_NAMES,
   ...CLOUD_EVENT_NAMES,
 ] as const;
