@@ -237,9 +237,13 @@ export class Segmenter {
     return out;
   }
 
-  /** A bare acknowledgement: numbered like any segment, but outside the window and never acknowledged. */
+  /**
+   * A bare acknowledgement. It carries the number the next data segment will take but
+   * does not consume it: bare acks are never retransmitted, so if they used up numbers
+   * a lost one would look like a lost data segment (PROTOCOL.md §3.3).
+   */
   ackOnly(ack: number): Uint8Array {
-    return encodeSegment({ begin: false, cont: false, end: false, ack, sequence: this.take(), messageLength: null, payload: new Uint8Array(0) });
+    return encodeSegment({ begin: false, cont: false, end: false, ack, sequence: this.next, messageLength: null, payload: new Uint8Array(0) });
   }
 }
 
@@ -285,7 +289,7 @@ export interface Received {
 /**
  * Rebuilds messages from segments, in order. Every check runs before any state
  * changes, so a refused segment leaves the reassembler as it was (the link is
- * closed anyway, PROTOCOL.md §3.6).
+ * closed anyway, PROTOCOL.md §3.5).
  */
 export class Reassembler {
   private expected = 0;
@@ -302,11 +306,31 @@ export class Reassembler {
     checkWindow(windowSize);
   }
 
+  /** The sequence number the next data segment must carry. */
+  get expectedSequence(): number {
+    return this.expected;
+  }
+
+  /** Data segments taken in since the last `takeAck`. */
+  get unacknowledged(): number {
+    return this.unacked;
+  }
+
+  /**
+   * Takes the next segment in order. Bare acks carry no data and take no number, so
+   * their sequence field is not checked; data segments must carry exactly the next
+   * number (the transport drops duplicates and holds early ones before calling this).
+   */
   push(bytes: Uint8Array): Received {
     if (bytes.length > this.segmentSize) throw new BleCodecError("ble.frame.too_large", `segment of ${bytes.length} bytes; negotiated ${this.segmentSize}`);
-    const s = decodeSegment(bytes);
+    return this.pushSegment(decodeSegment(bytes));
+  }
+
+  /** `push` for a segment the caller already decoded (and size-checked). */
+  pushSegment(s: Segment): Received {
+    if (!s.begin && !s.cont) return { sequence: s.sequence, ack: s.ack, message: null };
     if (s.sequence !== this.expected) throw new BleCodecError("ble.btp.sequence", `sequence ${s.sequence}, expected ${this.expected}`);
-    if ((s.begin || s.cont) && this.unacked >= this.windowSize) throw new BleCodecError("ble.btp.window", `peer sent beyond the window of ${this.windowSize}`);
+    if (this.unacked >= this.windowSize) throw new BleCodecError("ble.btp.window", `peer sent beyond the window of ${this.windowSize}`);
     let message: Uint8Array | null = null;
     if (s.begin) {
       const total = s.messageLength ?? 0;
@@ -331,11 +355,8 @@ export class Reassembler {
       }
     }
     this.expected = (s.sequence + 1) & 0xff;
-    if (s.begin || s.cont) {
-      // Bare acks are numbered but never acknowledged, or acks would echo forever.
-      this.unacked++;
-      this.last = s.sequence;
-    }
+    this.unacked++;
+    this.last = s.sequence;
     return { sequence: s.sequence, ack: s.ack, message };
   }
 

@@ -46,3 +46,33 @@ export class BleCodecError extends AppError {
     super(code, message, details);
   }
 }
+
+/**
+ * Why a link to an IQ failed, as opposed to the IQ refusing a command (that is a
+ * KsError with the IQ's KS code). Stable codes the commissioning flow can act on:
+ * retry the step (`ble.timeout`), reconnect (`ble.disconnected`), report a bug or a
+ * foreign device (`ble.protocol`, with the refused frame's `BleCodecCode` in
+ * `details.codec`), or tell the installer about the radio (`ble.unavailable`).
+ */
+export type BleLinkCode =
+  | "ble.timeout"
+  | "ble.disconnected"
+  | "ble.protocol"
+  | "ble.unavailable"
+  | "ble.not_found"
+  | "ble.aborted";
+
+export class BleLinkError extends AppError {
+  override readonly name: string = "BleLinkError";
+  constructor(
+    override readonly code: BleLinkCode,
+    message: string,
+    details?: unknown,
+  ) {
+    super(code, message, details);
+  }
+}
+
+export function isBleLinkError(e: unknown, code?: BleLinkCode): e is BleLinkError {
+  return e instanceof BleLinkError && (code === undefined || e.code === code);
+}

@@ -143,9 +143,21 @@ describe("Segmenter → Reassembler", () => {
     rx.push(fromHex("01 00 0300 aa"));
     rx.push(fromHex("02 01 aa"));
     expect(rx.push(fromHex("08 00 02")).ack).toBe(0);
-    expect(codeOf(() => rx.push(fromHex("06 03 aa")))).toBe("ble.btp.window");
+    expect(codeOf(() => rx.push(fromHex("06 02 aa")))).toBe("ble.btp.window");
     expect(rx.takeAck()).toBe(1);
-    expect(rx.push(fromHex("06 03 aa")).message).toEqual(fromHex("aaaaaa"));
+    expect(rx.push(fromHex("06 02 aa")).message).toEqual(fromHex("aaaaaa"));
+  });
+
+  it("bare acks take no sequence number, so a lost one leaves no gap", () => {
+    const tx = new Segmenter(244);
+    tx.split(fromHex("aa"));
+    expect(toHex(tx.ackOnly(5))).toBe("080501");
+    expect(toHex(tx.ackOnly(5))).toBe("080501");
+    expect(tx.nextSequence).toBe(1);
+    const rx = new Reassembler(244, 4);
+    expect(rx.push(fromHex("08 05 07")).ack).toBe(5); // its number is informative only
+    expect(rx.expectedSequence).toBe(0);
+    expect(rx.push(fromHex("05 00 0100 bb")).message).toEqual(fromHex("bb"));
   });
 
   it("refuses empty and oversized messages on the way out", () => {

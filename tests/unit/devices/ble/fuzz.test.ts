@@ -103,7 +103,6 @@ describe("fuzz: every decoder and the Reassembler", () => {
 
     expect(foreign).toEqual([]);
     expect(calls).toBeGreaterThan(7 * INPUTS);
-    expect(ms).toBeLessThan(10_000);
     expect(codes.size).toBeGreaterThan(15);
   }, 20_000);
 });
