@@ -19,6 +19,7 @@ import { inspectSiteFile } from "./site-file-checks.ts";
 import { siteFileErrors } from "./site-file-errors.ts";
 import { storeErrors } from "./store-errors.ts";
 import { searchUsers, type UserSearchQuery, type UserSearchResult } from "./user-search.ts";
+import { lookupTag, type TagLookupRow } from "./tag-lookup.ts";
 
 /** What a store needs from outside: time, ids, and who is acting by default. */
 export interface SiteStoreDeps {
@@ -266,6 +267,12 @@ export class SiteStore {
   searchUsers(query: UserSearchQuery): UserSearchResult {
     this.assertOpen();
     return searchUsers(this.sql, query);
+  }
+
+  /** A tag by its number, with its holder: one indexed statement (tag-lookup.ts), for the reception desk. */
+  lookupTag(number: string, alternate?: string): TagLookupRow | undefined {
+    this.assertOpen();
+    return lookupTag(this.sql, number, alternate);
   }
 
   /** Journal entries after a cursor, in order. */
