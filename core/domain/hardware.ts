@@ -38,11 +38,16 @@ export type LockHardware = z.infer<typeof LockHardware>;
 export type LockKind = LockHardware["kind"];
 export const LOCK_KINDS = ["cylinder", "escutcheon", "wall-reader", "locker"] as const satisfies readonly LockKind[];
 
-/** Office mode of one lock (L185-190): off, Manual (MOM) or Easy (EOM, on a schedule). */
+/**
+ * Office mode of one lock (L185-190): off, Manual (MOM) or Easy (EOM, on a schedule).
+ * `since` is when `active` last changed: an EOM lock locks itself at the end of its
+ * schedule, so a switch made in an earlier window no longer counts (see
+ * core/rules/office-mode.ts). Documents written before it existed read as null.
+ */
 export const OfficeMode = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("off") }),
-  z.object({ mode: z.literal("manual"), active: z.boolean() }),
-  z.object({ mode: z.literal("easy"), active: z.boolean(), schedule: EomSchedule }),
+  z.object({ mode: z.literal("manual"), active: z.boolean(), since: Instant.nullable().default(null) }),
+  z.object({ mode: z.literal("easy"), active: z.boolean(), schedule: EomSchedule, since: Instant.nullable().default(null) }),
 ]);
 export type OfficeMode = z.infer<typeof OfficeMode>;
 

@@ -7,3 +7,4 @@ export * from "./pods.ts";
 export * from "./lockers.ts";
 export * from "./notifications.ts";
 export * from "./plans.ts";
+export * from "./reception.ts";
