@@ -4,6 +4,7 @@ import { MeshPlan, SiteSurvey } from "../topology/format.ts";
 import { mutation, query, type ProcedureDef } from "./define.ts";
 import { cloudEvents, cloudProcedures } from "./features/cloud.contract.ts";
 import { commissioningEvents, commissioningProcedures } from "./features/commissioning.contract.ts";
+import { handoverEvents, handoverProcedures } from "./features/handover.contract.ts";
 import { importEvents, importProcedures } from "./features/import.contract.ts";
 import { readersEvents, readersProcedures } from "./features/readers.contract.ts";
 import { receptionEvents, receptionProcedures } from "./features/reception.contract.ts";
@@ -298,6 +299,7 @@ export const procedures = {
   ...readersProcedures,
   ...importProcedures,
   ...cloudProcedures,
+  ...handoverProcedures,
 } as const satisfies Record<ProcedureName, ProcedureDef>;
 
 export const events = {
@@ -309,6 +311,7 @@ export const events = {
   ...readersEvents,
   ...importEvents,
   ...cloudEvents,
+  ...handoverEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type Procedures = typeof procedures;

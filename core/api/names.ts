@@ -5,6 +5,7 @@
  */
 import { CLOUD_EVENT_NAMES, CLOUD_PROCEDURE_NAMES } from "./features/cloud.names.ts";
 import { COMMISSIONING_EVENT_NAMES, COMMISSIONING_PROCEDURE_NAMES } from "./features/commissioning.names.ts";
+import { HANDOVER_EVENT_NAMES, HANDOVER_PROCEDURE_NAMES } from "./features/handover.names.ts";
 import { IMPORT_EVENT_NAMES, IMPORT_PROCEDURE_NAMES } from "./features/import.names.ts";
 import { READERS_EVENT_NAMES, READERS_PROCEDURE_NAMES } from "./features/readers.names.ts";
 import { RECEPTION_EVENT_NAMES, RECEPTION_PROCEDURE_NAMES } from "./features/reception.names.ts";
@@ -66,6 +67,7 @@ export const PROCEDURE_NAMES = [
   ...READERS_PROCEDURE_NAMES,
   ...IMPORT_PROCEDURE_NAMES,
   ...CLOUD_PROCEDURE_NAMES,
+  ...HANDOVER_PROCEDURE_NAMES,
 ] as const;
 export type ProcedureName = (typeof PROCEDURE_NAMES)[number];
 
@@ -78,6 +80,7 @@ export const EVENT_NAMES = [
   ...READERS_EVENT_NAMES,
   ...IMPORT_EVENT_NAMES,
   ...CLOUD_EVENT_NAMES,
+  ...HANDOVER_EVENT_NAMES,
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
