@@ -36,11 +36,9 @@ export class SpatialGrid<T extends RadioPoint> {
     // The hot loop of planning: radio distance inlined, parameters read once.
     const { hopRangeM, floorHeightM, floorPenaltyM } = this.radio;
     const reach = hopRangeM * hops + RANGE_EPSILON_M;
-    const span = Math.ceil(reach / this.cellM);
     const perFloor = floorHeightM + floorPenaltyM;
     const levelReach = perFloor > 0 ? Math.floor(reach / perFloor) : Number.MAX_SAFE_INTEGER;
-    const cx = Math.floor(p.x / this.cellM);
-    const cy = Math.floor(p.y / this.cellM);
+    const cellM = this.cellM;
     const px = p.x;
     const py = p.y;
     const out: number[] = [];
@@ -52,9 +50,16 @@ export class SpatialGrid<T extends RadioPoint> {
       if (budget < 0) continue;
       const dz2 = (dl * floorHeightM) ** 2;
       const limit2 = budget * budget;
-      for (let dx = -span; dx <= span; dx++) {
-        for (let dy = -span; dy <= span; dy++) {
-          const cell = this.cells.get(this.key(level, cx + dx, cy + dy));
+      if (limit2 < dz2) continue;
+      // Only the cells the horizontal reach on this level touches (a floor away, far fewer).
+      const flat = Math.sqrt(limit2 - dz2) + 1e-6;
+      const x0 = Math.floor((px - flat) / cellM);
+      const x1 = Math.floor((px + flat) / cellM);
+      const y0 = Math.floor((py - flat) / cellM);
+      const y1 = Math.floor((py + flat) / cellM);
+      for (let gx = x0; gx <= x1; gx++) {
+        for (let gy = y0; gy <= y1; gy++) {
+          const cell = this.cells.get(this.key(level, gx, gy));
           if (!cell) continue;
           for (const i of cell) {
             const q = this.items[i]!;
