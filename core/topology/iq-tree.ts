@@ -46,6 +46,23 @@ export class IqTree {
     this.children = [0];
   }
 
+  /**
+   * A finished tree from its nodes (parents listed before children), e.g. after local
+   * search moved and merged them; the caller vouches that every rule holds.
+   */
+  static fromNodes(model: SiteModel, iqPos: FloorPoint, site: number | null, nodes: readonly TreeNode[]): IqTree {
+    const tree = new IqTree(model, iqPos, site);
+    for (let i = 1; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      tree.nodes.push(node);
+      tree.children.push(0);
+      tree.children[node.parent]!++;
+      tree.repeaters++;
+      tree.locks += node.hub?.doors.length ?? 0;
+    }
+    return tree;
+  }
+
   get hubs(): Hub[] {
     return this.nodes.flatMap((n) => (n.hub ? [n.hub] : []));
   }

@@ -2,6 +2,7 @@ import type { PlanOptions, PlanProgress, PlanResult, UnservableDoor } from "./ap
 import { coverDoors, prepareCandidates, type Hub, type PreparedCandidates } from "./cover.ts";
 import type { MeshPlan, SiteSurvey } from "./format.ts";
 import { IqTree, type Attachment } from "./iq-tree.ts";
+import { polishLayout } from "./polish.ts";
 import { growAtSites, type DirectIq } from "./site-growth.ts";
 import { inRange, radioDistance } from "./radio.ts";
 import { SiteModel, type FloorPoint } from "./site-model.ts";
@@ -16,10 +17,14 @@ import { SpatialGrid } from "./spatial-grid.ts";
  * 2. Trees: hubs become IQs of their own, or repeaters of a shared IQ when that is
  *    cheaper (three hubs on one IQ cost 1 + 3 × 0.5 instead of 3), with relay
  *    repeaters bridging gaps; with IQ sites, IQs stand only there (iq-tree.ts).
- * 3. Restarts with other hub sizes, packing orders and constructions (IQ sites taking
+ * 3. Polish every construction: merge repeaters and eject them (or IQs) into
+ *    neighbours that shift to take their locks, so a repeater serving doors also
+ *    relays (polish.ts).
+ * 4. Restarts with other hub sizes, packing orders and constructions (IQ sites taking
  *    nearby doors directly first; trees grown at sites by cost-effectiveness,
  *    site-growth.ts) while the budget lasts; the cheapest wins.
- * 4. Ruin and recreate: replan neighbourhoods of 2-4 IQs, keeping what is cheaper.
+ * 5. Ruin and recreate: replan neighbourhoods of 2-4 IQs, keeping what is cheaper;
+ *    then polish once more across the borders of the rebuilt ones.
  *
  * Measured against the exact MILP optimum in `npm run bench -- topology`.
  */
@@ -74,7 +79,9 @@ function* planSteps(survey: SiteSurvey, options: PlanOptions): Generator<PlanPro
 
   const firstBuild = buildTrees(model, first.hubs, seeded(1), withSites, prepared);
   if (!firstBuild.ok) return firstBuild;
-  let best = firstBuild.layout;
+  // Polishing is part of every construction, the first one included (linear in the site);
+  // only the last look across rebuilt neighbourhoods stops at the time limit.
+  let best = polished(model, firstBuild.layout);
   const deadline = started + timeLimitMs * 0.8;
   // Small sites get many restarts, large ones few: a 10,000-door campus stays within budget.
   const maxRestarts = Math.min(400, Math.floor(15_000 / model.doors.length));
@@ -83,7 +90,10 @@ function* planSteps(survey: SiteSurvey, options: PlanOptions): Generator<PlanPro
     const attempt = restart(model, prepared, i, withSites);
     if (attempt && costOf(model, attempt) < costOf(model, best) - 1e-9) best = attempt;
   }
-  best = yield* improveNeighbourhoods(model, prepared, best, withSites, { deadline, now });
+  const improved = yield* improveNeighbourhoods(model, prepared, best, withSites, { deadline, now });
+  // Rebuilt neighbourhoods were polished on their own: look again across their borders.
+  const stop = () => now() > started + timeLimitMs;
+  best = improved.fresh.size > 0 ? polished(model, improved.layout, stop, improved.fresh) : improved.layout;
   yield { phase: "done", fraction: 1 };
   return { ok: true, plan: toPlan(model, best.trees, best.direct) };
 }
@@ -119,11 +129,12 @@ function* improveNeighbourhoods(
   start: Layout,
   withSites: boolean,
   clock: { readonly deadline: number; readonly now: () => number },
-): Generator<PlanProgress, Layout> {
+): Generator<PlanProgress, { layout: Layout; fresh: Set<IqTree | DirectIq> }> {
   let units: Unit[] = [...start.trees.map((tree) => ({ tree })), ...start.direct.map((direct) => ({ direct }))];
   const random = seeded(7);
   const maxRounds = Math.min(4000, Math.floor(80_000 / model.doors.length));
   let idle = 0;
+  const fresh = new Set<IqTree | DirectIq>();
   for (let round = 0; round < maxRounds && idle < 400 && clock.now() < clock.deadline; round++) {
     if (round % 50 === 49) yield { phase: "improve", fraction: 0.7 + (0.3 * round) / maxRounds };
     const anchor = units[Math.floor(random() * units.length)]!;
@@ -145,8 +156,12 @@ function* improveNeighbourhoods(
     idle = 0;
     const gone = new Set(chosen);
     units = [...units.filter((u) => !gone.has(u)), ...rebuilt.trees.map((tree) => ({ tree })), ...rebuilt.direct.map((direct) => ({ direct }))];
+    for (const t of rebuilt.trees) fresh.add(t);
+    for (const d of rebuilt.direct) fresh.add(d);
   }
-  return { trees: units.flatMap((u) => ("tree" in u ? [u.tree] : [])), direct: units.flatMap((u) => ("direct" in u ? [u.direct] : [])) };
+  const layout = { trees: units.flatMap((u) => ("tree" in u ? [u.tree] : [])), direct: units.flatMap((u) => ("direct" in u ? [u.direct] : [])) };
+  const alive = new Set<IqTree | DirectIq>([...layout.trees, ...layout.direct]);
+  return { layout, fresh: new Set([...fresh].filter((u) => alive.has(u))) };
 }
 
 /**
@@ -163,9 +178,19 @@ function restart(model: SiteModel, prepared: PreparedCandidates, seed: number, w
 /**
  * Plans a set of doors (all by default) again: optionally IQ sites first — an IQ at a
  * site taking the doors within its own reach, no repeater needed — then hubs of at
- * most `cap` locks for the rest, then trees.
+ * most `cap` locks for the rest, then trees; then polishes them.
  */
 function rebuild(model: SiteModel, prepared: PreparedCandidates, random: () => number, withSites: boolean, cap: number, sitesFirst: boolean, only?: ReadonlySet<number>): Layout | null {
+  const built = construct(model, prepared, random, withSites, cap, sitesFirst, only);
+  return built && polished(model, built);
+}
+
+/** Local search on a construction (polish.ts): a repeater that serves doors also relays, and so on. */
+function polished(model: SiteModel, layout: Layout, stop?: () => boolean, focus?: ReadonlySet<IqTree | DirectIq>): Layout {
+  return polishLayout(model, layout.trees, layout.direct, { stop, focus });
+}
+
+function construct(model: SiteModel, prepared: PreparedCandidates, random: () => number, withSites: boolean, cap: number, sitesFirst: boolean, only?: ReadonlySet<number>): Layout | null {
   // A third of the time, with IQ sites, grow trees at the sites instead of covering first.
   // (only on small sets: a whole large site is too slow to grow this way, its neighbourhoods are not)
   if (withSites && (only?.size ?? model.doors.length) <= 120 && random() < 1 / 3) {
@@ -482,7 +507,8 @@ function unreachedReasons(model: SiteModel, doors: readonly number[]): Unservabl
   });
 }
 
-function toPlan(model: SiteModel, trees: readonly IqTree[], direct: readonly DirectIq[]): MeshPlan {
+/** Writes trees and direct IQs out as a `lintel-plan/1` (ids in order: IQ1.., R1..). */
+export function toPlan(model: SiteModel, trees: readonly IqTree[], direct: readonly DirectIq[]): MeshPlan {
   const { iq: iqCost, repeater: repeaterCost } = model.survey.cost;
   const iqs: MeshPlan["iqs"] = [];
   const repeaters: MeshPlan["repeaters"] = [];

@@ -49,6 +49,11 @@ export class SiteModel {
     return undefined;
   }
 
+  /** The floors on one level (several buildings may share a level). */
+  floorsOn(level: number): readonly TopologyFloor[] {
+    return this.floorsByLevel.get(level) ?? [];
+  }
+
   isOnFloor(p: FloorPoint): boolean {
     const f = this.floorsById.get(p.floor);
     return !!f && f.level === p.level && p.x >= -EDGE_M && p.y >= -EDGE_M && p.x <= f.widthM + EDGE_M && p.y <= f.depthM + EDGE_M;
