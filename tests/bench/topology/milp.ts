@@ -7,8 +7,8 @@ import { naivePlan } from "./naive.ts";
 /**
  * The exact optimum of a small site (≤ 40 doors) over a finite set of candidate
  * positions, by a MILP solved with HiGHS. The bench compares the planner's cost with
- * it (`plan.milp_gap`); a negative gap would mean the planner found a position outside
- * the candidate set.
+ * it (`plan.milp_gap`); the planner's own positions join the candidates there, so its
+ * plan is a solution and the gap cannot be negative (see `MilpOptions.incumbent`).
  *
  * ## Candidate positions (where a repeater, or without iqSites an IQ, may stand)
  * - every door position and every IQ site position;
@@ -19,8 +19,11 @@ import { naivePlan } from "./naive.ts";
  * - for each IQ site and each door beyond its range: the repeater positions of an
  *   even-hop chain to the door (straight, or stacked floors for another level), and the
  *   points at 1, 2, 3 ranges from the site towards the door (chain stretched to the max);
- * - the IQ and repeater positions of a reference plan (default: the naive baseline's),
- *   so its cost is achievable and bounds the number of IQs (below).
+ * - the IQ and repeater positions of the reference plans (default: the naive baseline's),
+ *   so their cost is achievable and the cheapest bounds the number of IQs (below). The
+ *   bench solves twice: over the grid above with the naive plan ("grid", comparable with
+ *   earlier runs) and with the planner's plan added too ("union"), where the planner's
+ *   plan is itself a solution, so its gap to the optimum cannot be negative.
  * Then candidates that another candidate dominates (it reaches every door, site and
  * remaining candidate the first reaches) are removed one by one: any plan using the
  * first can use the second, so the optimum over the candidate set is unchanged.
@@ -28,7 +31,7 @@ import { naivePlan } from "./naive.ts";
  * ## Model
  * IQ slots k: with iqSites, copies j of each site (IQs may share a site); without, free
  * slots whose position is a binary choice q[k][p] over the candidates. An optimum has
- * at most reference cost / cost.iq IQs, and per site at most the doors it can reach (an
+ * at most (cheapest reference cost) / cost.iq IQs, and per site at most the doors it can reach (an
  * IQ serving nothing would be dropped), which bounds the slots. Per slot:
  * - u[k] the IQ exists (site) or Σp q[k][p] (free); h[k] it has repeaters;
  * - a[k][c], m[k][c], n[k][c] ∈ 0..6: repeaters at candidate c at chain level 1, 2, 3
@@ -64,10 +67,20 @@ export interface MilpOptions {
   /** HiGHS time limit per solve. Default 60 s. */
   readonly timeLimitSeconds?: number;
   /**
-   * A valid plan: its cost bounds the IQ slots and its positions join the candidates
-   * (so the bound holds over the candidate set). Default: the naive baseline's plan.
+   * Valid plans: their IQ and repeater positions join the candidates, so each is a
+   * solution of the MILP (up to the model's harmless normal forms), and the cheapest
+   * one's cost bounds the IQ slots. Default: the naive baseline's plan alone.
    */
-  readonly reference?: MeshPlan;
+  readonly references?: readonly MeshPlan[];
+  /**
+   * A valid plan of the references (the bench: the planner's). HiGHS then only looks
+   * for plans at most as dear (an objective cutoff: the proof is several times faster),
+   * and when it finds none within its time limit the result's plan is this one. The
+   * bound HiGHS proves holds as long as the incumbent is a solution of the model, which
+   * its positions among the candidates ensure; a model that cannot reach the incumbent's
+   * cost is a modelling bug: HiGHS then returns a dearer plan, or none (an error).
+   */
+  readonly incumbent?: MeshPlan;
 }
 
 export interface MilpResult {
@@ -78,9 +91,12 @@ export interface MilpResult {
   readonly status: string;
   /** HiGHS's relative MIP gap at the end (0 when proven optimal). */
   readonly mipGap: number;
+  /** HiGHS's lower bound on the optimum over the candidate set (= cost when optimal). */
   readonly dualBound: number;
+  /** The plan is the incumbent given in the options: HiGHS found none as cheap in time. */
+  readonly keptIncumbent: boolean;
   readonly seconds: number;
-  readonly stats: { candidates: number; candidatesBeforePruning: number; slots: number; columns: number; rows: number };
+  readonly stats: { candidates: number; candidatesBeforePruning: number; missingReferences: number; slots: number; columns: number; rows: number };
 }
 
 /** All candidate positions before dominance pruning (see the module comment). */
@@ -91,13 +107,16 @@ export function candidatePoints(site: SiteSurvey, extra: readonly Candidate[] = 
   const doors = doorPoints(site);
   const sites = sitePoints(site);
   const out: Candidate[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, FloorPoint>();
   const add = (p: FloorPoint, origin: Candidate["origin"]) => {
     const f = floors.at(p.level, p.x, p.y, p.floor);
     if (!f) return;
     const key = `${f.id}:${p.x.toFixed(2)}:${p.y.toFixed(2)}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+    const twin = seen.get(key);
+    // Centimetre twins are one candidate, except a reference position: it is kept exact,
+    // since 5 mm can decide a hop and the reference plan must stay a solution.
+    if (twin && (origin !== "reference" || (twin.x === p.x && twin.y === p.y))) return;
+    if (!twin) seen.set(key, p);
     out.push({ floor: f.id, level: p.level, x: p.x, y: p.y, origin });
   };
   doors.forEach((d) => add(d, "door"));
@@ -265,6 +284,8 @@ export interface MilpModel {
   readonly lp: string;
   readonly candidates: readonly Candidate[];
   readonly candidatesBeforePruning: number;
+  /** Reference positions that could not become candidates (0 unless a plan stands off its floors). */
+  readonly missingReferences: number;
   readonly slots: readonly Slot[];
   readonly columns: number;
   readonly rows: number;
@@ -272,16 +293,23 @@ export interface MilpModel {
 }
 
 /**
- * Builds the MILP (see the module comment). `reference` is a valid plan: its cost bounds
- * the number of IQs, and its positions join the candidates so that bound holds.
+ * Builds the MILP (see the module comment). `references` are valid plans: the cheapest
+ * one's cost bounds the number of IQs, and all their positions join the candidates so
+ * that bound holds.
  */
-export function buildMilp(site: SiteSurvey, reference: MeshPlan): MilpModel {
+export function buildMilp(site: SiteSurvey, references: readonly MeshPlan[]): MilpModel {
+  if (references.length === 0) throw new Error("MILP: needs at least one reference plan");
   const radio = site.radio;
   const floors = new Floors(site);
   const doors = doorPoints(site);
   const sites = sitePoints(site);
-  const extra: Candidate[] = [...reference.iqs, ...reference.repeaters].map((n) => ({ floor: n.floor, level: floors.level(n.floor), x: n.x, y: n.y, origin: "reference" }));
+  const extra: Candidate[] = references.flatMap((r) =>
+    [...r.iqs, ...r.repeaters].map((n): Candidate => ({ floor: n.floor, level: floors.level(n.floor), x: n.x, y: n.y, origin: "reference" })),
+  );
+  const reference = { cost: Math.min(...references.map((r) => r.cost)) };
   const raw = candidatePoints(site, extra);
+  // A reference position off every floor cannot be a candidate: that plan is then no solution.
+  const missingReferences = extra.filter((e) => !raw.some((c) => c.level === e.level && c.x === e.x && c.y === e.y)).length;
   const cands = pruneDominated(site, raw);
   const candIndex = new GridIndex(cands, radio);
   const ncc: number[][] = cands.map((c) => candIndex.within(c));
@@ -511,6 +539,7 @@ export function buildMilp(site: SiteSurvey, reference: MeshPlan): MilpModel {
     lp: text,
     candidates: cands,
     candidatesBeforePruning: raw.length,
+    missingReferences,
     slots,
     columns: lp.binaries.size + lp.generals.size + lp.continuous.size,
     rows: lp.rowCount,
@@ -564,22 +593,63 @@ export async function solveMilp(site: SiteSurvey, options: MilpOptions = {}): Pr
   if (site.doors.length === 0) {
     return {
       plan: { format: "lintel-plan/1", iqs: [], repeaters: [], locks: [], cost: 0 },
-      cost: 0, optimal: true, status: "Optimal", mipGap: 0, dualBound: 0, seconds: 0,
-      stats: { candidates: 0, candidatesBeforePruning: 0, slots: 0, columns: 0, rows: 0 },
+      cost: 0, optimal: true, status: "Optimal", mipGap: 0, dualBound: 0, keptIncumbent: false, seconds: 0,
+      stats: { candidates: 0, candidatesBeforePruning: 0, missingReferences: 0, slots: 0, columns: 0, rows: 0 },
     };
   }
   const started = performance.now();
-  const model = buildMilp(site, options.reference ?? naivePlan(site));
+  const model = buildMilp(site, options.references ?? [naivePlan(site)]);
   const solver = await highs();
-  const outcome = solver.withModel({ format: "lp", data: model.lp }, (m) => {
-    m.options.set({ output_flag: false, time_limit: options.timeLimitSeconds ?? 60, mip_rel_gap: 1e-9, random_seed: 1 });
+  const incumbent = options.incumbent;
+  // Just above the incumbent's cost, so that plans as cheap stay in the search.
+  const cutoff = incumbent ? incumbent.cost + 1e-6 * Math.max(1, Math.abs(incumbent.cost)) : undefined;
+  const outcome = runModel(solver, model.lp, options.timeLimitSeconds ?? 60, cutoff);
+  const optimal = outcome.status === solver.constants.modelStatus.optimal;
+  const found = outcome.feasible ? model.decode((name) => outcome.values.get(name) ?? 0) : undefined;
+  // Stopped early, HiGHS may hold nothing, or a plan dearer than the cutoff (its heuristics
+  // ignore it): the incumbent is then the best plan known. Not so when HiGHS ends
+  // otherwise: a dearer "optimum", or none, is the modelling bug the caller must see.
+  const limits = solver.constants.modelStatus;
+  const stoppedEarly = ([limits.timeLimit, limits.iterationLimit, limits.solutionLimit, limits.interrupted] as number[]).includes(outcome.status);
+  const keptIncumbent = incumbent !== undefined && stoppedEarly && (!found || found.cost > incumbent.cost);
+  const plan = keptIncumbent ? incumbent : found;
+  if (!plan) {
+    const why = incumbent ? `; the model cannot reach the incumbent's cost ${incumbent.cost}: a modelling bug` : "";
+    throw new Error(`MILP for ${site.name}: no solution (${outcome.statusName})${why}`);
+  }
+  return {
+    plan,
+    cost: plan.cost,
+    optimal,
+    status: outcome.statusName,
+    mipGap: optimal ? 0 : keptIncumbent ? relativeGap(plan.cost, outcome.bound) : outcome.gap,
+    dualBound: outcome.bound,
+    keptIncumbent,
+    seconds: (performance.now() - started) / 1000,
+    stats: {
+      candidates: model.candidates.length,
+      candidatesBeforePruning: model.candidatesBeforePruning,
+      missingReferences: model.missingReferences,
+      slots: model.slots.length,
+      columns: model.columns,
+      rows: model.rows,
+    },
+  };
+}
+
+/** One HiGHS run on LP text; the model's native memory is released by dispose(), always. */
+function runModel(solver: Highs, lp: string, timeLimitSeconds: number, cutoff: number | undefined) {
+  const m = solver.createModel({ format: "lp", data: lp });
+  try {
+    m.options.set({ output_flag: false, time_limit: timeLimitSeconds, mip_rel_gap: 1e-9, random_seed: 1 });
+    // For a MIP, HiGHS takes objective_bound as the initial upper limit (prunes dearer nodes).
+    if (cutoff !== undefined) m.options.set({ objective_bound: cutoff });
     m.run();
     const status = m.getModelStatus();
     const statusName = Object.entries(solver.constants.modelStatus).find(([, v]) => v === status)?.[0] ?? String(status);
     const col = m.getSolution().colValue;
     const values = new Map<string, number>();
-    const n = col.length;
-    for (let i = 0; i < n; i++) values.set(m.getColName(i), col[i] ?? 0);
+    for (let i = 0; i < col.length; i++) values.set(m.getColName(i), col[i] ?? 0);
     const info = (name: string) => {
       try {
         return Number(m.info.get(name));
@@ -587,19 +657,14 @@ export async function solveMilp(site: SiteSurvey, options: MilpOptions = {}): Pr
         return Number.NaN;
       }
     };
-    return { status, statusName, values, gap: info("mip_gap"), bound: info("mip_dual_bound"), primal: info("objective_function_value") };
-  });
-  if (outcome.values.size === 0 || !Number.isFinite(outcome.primal)) throw new Error(`MILP for ${site.name}: no solution (${outcome.statusName})`);
-  const plan = model.decode((name) => outcome.values.get(name) ?? 0);
-  const optimal = outcome.status === solver.constants.modelStatus.optimal;
-  return {
-    plan,
-    cost: plan.cost,
-    optimal,
-    status: outcome.statusName,
-    mipGap: optimal ? 0 : outcome.gap,
-    dualBound: outcome.bound,
-    seconds: (performance.now() - started) / 1000,
-    stats: { candidates: model.candidates.length, candidatesBeforePruning: model.candidatesBeforePruning, slots: model.slots.length, columns: model.columns, rows: model.rows },
-  };
+    const feasible = info("primal_solution_status") === solver.constants.solutionStatus.feasible && Number.isFinite(info("objective_function_value"));
+    return { status, statusName, feasible, values, gap: info("mip_gap"), bound: info("mip_dual_bound") };
+  } finally {
+    m.dispose();
+  }
+}
+
+/** HiGHS's relative MIP gap, (primal − dual) / |primal|, for a primal HiGHS did not find. */
+function relativeGap(primal: number, dual: number): number {
+  return primal === 0 ? (dual === 0 ? 0 : Number.POSITIVE_INFINITY) : (primal - dual) / Math.abs(primal);
 }

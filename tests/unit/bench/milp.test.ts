@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { SiteSurvey } from "../../../core/topology/format.ts";
 import { validatePlan } from "../../../core/topology/validator.ts";
-import { solveMilp } from "../../bench/topology/milp.ts";
+import { candidatePoints, solveMilp } from "../../bench/topology/milp.ts";
+import { naivePlan } from "../../bench/topology/naive.ts";
 
 /**
  * The exact MILP on instances small enough to solve by hand. Each optimum is argued in
@@ -72,5 +73,39 @@ describe("exact MILP", () => {
     expect(r.cost).toBe(4);
     expect(r.plan.iqs.map((iq) => iq.site)).toEqual(["C1", "C1"]);
     expect(r.plan.repeaters).toHaveLength(4);
+  });
+});
+
+describe("MILP over the candidate grid plus a reference plan's positions", () => {
+  it("keeps a reference position exactly, even a few millimetres from a grid point (a hop may hinge on it)", () => {
+    const s = site([[5, 10], [15, 10]]);
+    const points = candidatePoints(s, [{ floor: "F0", level: 0, x: 5.004, y: 10, origin: "reference" }, { floor: "F0", level: 0, x: 15, y: 10, origin: "reference" }]);
+    expect(points.filter((p) => p.y === 10 && Math.abs(p.x - 5) < 0.01).map((p) => p.x)).toEqual([5, 5.004]);
+    // An exact twin of a door adds nothing.
+    expect(points.filter((p) => p.y === 10 && p.x === 15)).toHaveLength(1);
+  });
+
+  it("with a valid plan as incumbent (its cost is HiGHS's cutoff) proves the same optimum, 2.0", async () => {
+    const s = site([[5, 10], [30, 10]], [[6, 10]]);
+    const reference = naivePlan(s);
+    expect(validatePlan(s, reference)).toEqual([]);
+    const r = await solveMilp(s, { timeLimitSeconds: 10, references: [reference], incumbent: reference });
+    expect(r.optimal).toBe(true);
+    expect(r.keptIncumbent).toBe(false);
+    expect(r.cost).toBe(2);
+    expect(validatePlan(s, r.plan)).toEqual([]);
+  });
+
+  it("never passes off an unreachable incumbent as the answer: a fake 1.5 against the optimum 2.0 surfaces", async () => {
+    // The fake claims 1.5, which the model cannot reach: the caller (the bench) must see a
+    // dearer result or an error, never the fake kept as if HiGHS had stopped early.
+    const s = site([[5, 10], [30, 10]], [[6, 10]]);
+    const fake = { ...naivePlan(s), cost: 1.5 };
+    const outcome = await solveMilp(s, { timeLimitSeconds: 10, references: [naivePlan(s)], incumbent: fake }).then(
+      (r) => ({ cost: r.cost, kept: r.keptIncumbent }),
+      (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
+    );
+    if ("error" in outcome) expect(outcome.error).toMatch(/modelling bug/);
+    else expect(outcome).toEqual({ cost: 2, kept: false });
   });
 });
