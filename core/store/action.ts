@@ -6,6 +6,7 @@ import type { StatementCache } from "./database.ts";
 import { specOf, type EntityInput, type EntityName, type EntityOf, type NewEntity } from "./entities.ts";
 import { deleteRow, getEntity, listEntities, readDocument, writeRow, type Page } from "./entity-rows.ts";
 import { deleteFloorImage, putFloorImage, type FloorImageMime } from "./floor-images.ts";
+import { BULK_ENTITY_ID, insertBulk, reserveBulkSeq, type BulkRow } from "./bulk-insert.ts";
 import { appendJournal, type JournalOp } from "./journal.ts";
 import { META, readMeta, writeMeta } from "./meta.ts";
 import { latestPlan } from "./plan-rows.ts";
@@ -28,6 +29,12 @@ export interface StoreTx {
   /** The action's time (ISO-8601), also written to every journal row. */
   readonly at: string;
   insert<N extends EntityName>(entity: N, value: NewEntity<N>): EntityOf<N>;
+  /**
+   * Inserts many new documents of one kind (an import), already validated and in
+   * canonical JSON, journaled compactly: see bulk-insert.ts for what the caller vouches
+   * for and how the journal keeps each entity's seq and document.
+   */
+  insertBulk<N extends EntityName>(entity: N, rows: readonly BulkRow<EntityOf<N>>[]): void;
   /** Writes the whole next document; a next document equal to the current one writes nothing. */
   update<N extends EntityName>(
     entity: N,
@@ -73,12 +80,16 @@ export function openActionTx(ctx: ActionContext): { readonly tx: StoreTx; end():
     if (ended) throw storeErrors.actionMisuse(`the action "${ctx.name}" has ended; its handle cannot be used`);
   };
 
-  const journal = (entity: EntityName, entityId: string, op: JournalOp, before: string | null, after: string | null) => {
+  const tick = (): number => {
     if (clock === undefined) {
       clock = Number(readMeta(sql, META.clock) ?? "0") + 1;
       writeMeta(sql, META.clock, String(clock));
     }
-    appendJournal(sql, { actionId: ctx.actionId, action: ctx.name, entity, entityId, op, before, after, clock, actor: ctx.actor, at: ctx.at });
+    return clock;
+  };
+
+  const journal = (entity: EntityName, entityId: string, op: JournalOp, before: string | null, after: string | null) => {
+    appendJournal(sql, { actionId: ctx.actionId, action: ctx.name, entity, entityId, op, before, after, clock: tick(), actor: ctx.actor, at: ctx.at });
   };
 
   const validate = <N extends EntityName>(entity: N, value: unknown): EntityOf<N> => {
@@ -109,6 +120,14 @@ export function openActionTx(ctx: ActionContext): { readonly tx: StoreTx; end():
       write(entity, doc.id, () => writeRow(sql, entity, "insert", doc, json));
       journal(entity, doc.id, "insert", null, json);
       return doc;
+    },
+
+    insertBulk(entity, rows) {
+      alive();
+      insertBulk(sql, entity, rows, (ids) => {
+        const row = { actionId: ctx.actionId, action: ctx.name, entity, entityId: BULK_ENTITY_ID, op: "insert" as const, before: null, after: JSON.stringify(ids), clock: tick(), actor: ctx.actor, at: ctx.at };
+        appendJournal(sql, row, reserveBulkSeq(sql, ids.length));
+      });
     },
 
     update(entity, id, next) {

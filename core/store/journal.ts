@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { expandBulkRow, isBulkRow } from "./bulk-insert.ts";
 import type { StatementCache } from "./database.ts";
 import { ENTITY_NAMES, type EntityName, type EntityOf } from "./entities.ts";
 
@@ -39,7 +40,17 @@ export interface JournalAppend {
   readonly at: string;
 }
 
-export function appendJournal(sql: StatementCache, row: JournalAppend): void {
+/** Appends one row; `seq` only for a bulk row, which reserves a range of seqs (bulk-insert.ts). */
+export function appendJournal(sql: StatementCache, row: JournalAppend, seq?: number): void {
+  if (seq !== undefined) {
+    sql
+      .get(
+        `INSERT INTO journal (seq, action_id, action, entity, entity_id, op, before, after, clock, actor, at)
+         VALUES (@seq, @actionId, @action, @entity, @entityId, @op, @before, @after, @clock, @actor, @at)`,
+      )
+      .run({ ...row, seq });
+    return;
+  }
   sql
     .get(
       `INSERT INTO journal (action_id, action, entity, entity_id, op, before, after, clock, actor, at)
@@ -69,24 +80,33 @@ const JournalRow = z.object({
   at: z.string(),
 });
 
-/** Reads the journal in seq order; the row shape is checked, the documents are parsed JSON. */
+/**
+ * Reads the journal in seq order; the row shape is checked, the documents are parsed
+ * JSON. A bulk row (bulk-insert.ts) comes out as one insert entry per entity, each with
+ * its own seq, so `afterSeq` and `limit` count entries, not rows.
+ */
 export function readJournal(sql: StatementCache, query: JournalQuery): JournalEntry[] {
   const { afterSeq, limit } = JournalQuery.parse(query);
   const rows = sql.get(`SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?`).all(afterSeq, limit);
-  return rows.map((raw) => {
+  const out: JournalEntry[] = [];
+  for (const raw of rows) {
+    if (out.length >= limit) break;
     const r = JournalRow.parse(raw);
-    return {
+    const common = { actionId: r.action_id, action: r.action, entity: r.entity, clock: r.clock, actor: r.actor, at: r.at };
+    if (isBulkRow(r) && r.after !== null) {
+      for (const e of expandBulkRow(sql, { seq: r.seq, entity: r.entity, after: r.after }, afterSeq, limit - out.length)) {
+        out.push({ ...common, seq: e.seq, entityId: e.entityId, op: "insert", before: null, after: JSON.parse(e.after) } as JournalEntry);
+      }
+      continue;
+    }
+    out.push({
+      ...common,
       seq: r.seq,
-      actionId: r.action_id,
-      action: r.action,
-      entity: r.entity,
       entityId: r.entity_id,
       op: r.op,
       before: r.before === null ? null : JSON.parse(r.before),
       after: r.after === null ? null : JSON.parse(r.after),
-      clock: r.clock,
-      actor: r.actor,
-      at: r.at,
-    } as JournalEntry;
-  });
+    } as JournalEntry);
+  }
+  return out;
 }
