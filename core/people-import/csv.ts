@@ -3,8 +3,9 @@ import { MAX_ROWS } from "./limits.ts";
 import { fileRefused } from "./problems.ts";
 import { isBlankRow, type Table } from "./table.ts";
 
-export const CSV_DELIMITERS = [",", ";", "\t"] as const;
-export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+import { CSV_DELIMITERS, type CsvDelimiter } from "./limits.ts";
+
+export { CSV_DELIMITERS, type CsvDelimiter };
 
 export interface CsvTable extends Table {
   readonly delimiter: CsvDelimiter;

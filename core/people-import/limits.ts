@@ -31,3 +31,7 @@ export const MAX_GROUPS_PER_PERSON = 100;
 
 /** Problems listed in full (in a preview, in a refusal's details); the rest are counted. */
 export const MAX_LISTED_PROBLEMS = 1000;
+
+/** The separators a CSV may use (detected, or chosen in the preview). */
+export const CSV_DELIMITERS = [",", ";", "\t"] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];

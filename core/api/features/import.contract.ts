@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { Id } from "../../domain/index.ts";
-import { CSV_DELIMITERS, LIMITS, MappingInput, PEOPLE_FIELDS, PeopleField } from "../../people-import/index.ts";
+// The browser-safe parts only: index.ts pulls in csv-parse and exceljs, which need Node.
+import * as LIMITS from "../../people-import/limits.ts";
+import { MappingInput, PEOPLE_FIELDS, PeopleField } from "../../people-import/mapping.ts";
 import { mutation, query, type ProcedureDef } from "../define.ts";
 import type { IMPORT_EVENT_NAMES, IMPORT_PROCEDURE_NAMES } from "./import.names.ts";
 
@@ -27,7 +29,7 @@ const FileInput = {
   /** An XLSX's worksheet; the first by default. */
   sheet: z.string().max(100).optional(),
   /** A CSV's separator; judged from its header by default. */
-  delimiter: z.enum(CSV_DELIMITERS).optional(),
+  delimiter: z.enum(LIMITS.CSV_DELIMITERS).optional(),
 };
 
 export const ImportProblemOut = z.object({ line: z.number().int().nullable(), column: z.string(), reason: z.string() });
@@ -38,7 +40,7 @@ export const MappingOut = z.object(Object.fromEntries(PEOPLE_FIELDS.map((f) => [
 export const ImportPreview = z.object({
   format: z.enum(["csv", "xlsx"]),
   encoding: z.enum(["utf-8", "utf-8-bom"]).nullable(),
-  delimiter: z.enum(CSV_DELIMITERS).nullable(),
+  delimiter: z.enum(LIMITS.CSV_DELIMITERS).nullable(),
   sheets: z.array(z.string()),
   sheet: z.string().nullable(),
   columns: z.array(z.object({ index: z.number().int(), header: z.string(), field: PeopleField.nullable() })),
