@@ -6,13 +6,14 @@ import { ref } from "vue";
  * (or a link in a support e-mail) lands on the same area. No history tricks: the
  * browser's own back/forward move between hashes.
  */
-export const AREAS = ["sites", "plan", "commission", "people", "pods", "sync"] as const;
+export const AREAS = ["sites", "plan", "commission", "reception", "people", "pods", "sync"] as const;
 export type Area = (typeof AREAS)[number];
 
 export const AREA_LABELS: Readonly<Record<Area, string>> = {
   sites: "Sites",
   plan: "Plan",
   commission: "Commission",
+  reception: "Reception",
   people: "People & Tags",
   pods: "Pods",
   sync: "Sync & Handover",
