@@ -1,25 +1,41 @@
 import { defineStore } from "pinia";
-import { computed, ref, watch } from "vue";
+import { ref, shallowRef, watch } from "vue";
 import type { Role, Tag, User } from "../../../core/domain/index.ts";
 import { call, on } from "../api/client.ts";
 import { useNoticesStore } from "./notices.ts";
 import { useSiteStore } from "./site.ts";
 
-export const PAGE_SIZE = 25;
+/** Users fetched per `users.search` call as the list scrolls. */
+export const PAGE_SIZE = 100;
+/** Pages kept in memory; scrolling far away drops the oldest (100,000 users need not all sit here). */
+const MAX_PAGES = 60;
 /** The most users fetched to put names on tags; beyond that a tag shows "a user". */
 const NAME_LOOKUP_LIMIT = 5000;
 
-/** Users (searched and paged by the core) and tags of the open site. */
+export type PeopleTab = "people" | "tags" | "import" | "groups" | "lockers";
+
+/**
+ * Users of the open site as one long virtual list (searched and paged by the core:
+ * only the pages the list shows are fetched), the person whose page is open, and the
+ * site's tags.
+ */
 export const usePeopleStore = defineStore("people", () => {
   const notices = useNoticesStore();
   const site = useSiteStore();
 
+  const tab = ref<PeopleTab>("people");
   const query = ref("");
-  const offset = ref(0);
   const total = ref(0);
-  const users = ref<User[]>([]);
-  const loadingUsers = ref(false);
   const usersLoaded = ref(false);
+  const loadingUsers = ref(false);
+  /**
+   * Pages of users by page number, with the generation they were fetched in (an older
+   * one is shown until its fresh copy arrives); replaced, never mutated, so the list re-renders.
+   */
+  const pages = shallowRef<ReadonlyMap<number, { readonly gen: number; readonly items: readonly User[] }>>(new Map());
+  /** Bumped when every page is stale (a search, a change to the site): the list asks again. */
+  const generation = ref(0);
+  const selectedUserId = ref<string | null>(null);
 
   const tags = ref<Tag[]>([]);
   const loadingTags = ref(false);
@@ -29,48 +45,85 @@ export const usePeopleStore = defineStore("people", () => {
 
   const creating = ref(false);
 
-  const page = computed(() => Math.floor(offset.value / PAGE_SIZE) + 1);
-  const pages = computed(() => Math.max(1, Math.ceil(total.value / PAGE_SIZE)));
+  const inFlight = new Set<string>();
+  const lastUsed = new Map<number, number>();
+  let useClock = 0;
 
-  let usersSeq = 0;
-  async function loadUsers(): Promise<void> {
+  function userAt(index: number): User | undefined {
+    return pages.value.get(Math.floor(index / PAGE_SIZE))?.items[index % PAGE_SIZE];
+  }
+
+  async function fetchPage(page: number, gen: number): Promise<void> {
     const siteId = site.siteId;
-    if (!siteId) return;
-    const seq = ++usersSeq;
+    const key = `${gen}:${page}`;
+    if (!siteId || inFlight.has(key)) return;
+    inFlight.add(key);
     loadingUsers.value = true;
     try {
       const r = await notices.attempt("Searching users", () =>
-        call("users.search", { siteId, query: query.value.trim(), limit: PAGE_SIZE, offset: offset.value }),
+        call("users.search", { siteId, query: query.value.trim(), limit: PAGE_SIZE, offset: page * PAGE_SIZE }),
       );
-      if (!r || seq !== usersSeq) return; // a newer search has been sent meanwhile
-      // The page we were on may have emptied (users removed elsewhere): step back.
-      if (r.items.length === 0 && offset.value > 0 && r.total > 0) {
-        offset.value = Math.max(0, (Math.ceil(r.total / PAGE_SIZE) - 1) * PAGE_SIZE);
-        return loadUsers();
+      if (!r || gen !== generation.value || site.siteId !== siteId) return;
+      const next = new Map(pages.value);
+      next.set(page, { gen, items: r.items });
+      lastUsed.set(page, ++useClock);
+      // Keep memory bounded: drop the pages looked at longest ago.
+      if (next.size > MAX_PAGES) {
+        const oldest = [...next.keys()].sort((a, b) => (lastUsed.get(a) ?? 0) - (lastUsed.get(b) ?? 0));
+        for (const p of oldest.slice(0, next.size - MAX_PAGES)) {
+          next.delete(p);
+          lastUsed.delete(p);
+        }
       }
-      users.value = r.items;
+      pages.value = next;
       total.value = r.total;
       usersLoaded.value = true;
     } finally {
-      if (seq === usersSeq) loadingUsers.value = false;
+      inFlight.delete(key);
+      loadingUsers.value = inFlight.size > 0;
     }
   }
 
+  /** The list shows rows `from`..`to` (inclusive): fetch the pages among them not here yet. */
+  function ensureRange(from: number, to: number): void {
+    const gen = generation.value;
+    const first = Math.max(0, Math.floor(from / PAGE_SIZE));
+    const last = Math.max(first, Math.floor(Math.max(0, to) / PAGE_SIZE));
+    for (let p = first; p <= last; p++) {
+      const have = pages.value.get(p);
+      if (have) lastUsed.set(p, ++useClock);
+      if (have?.gen === gen) continue;
+      if (p === 0 || p * PAGE_SIZE < total.value) void fetchPage(p, gen);
+    }
+  }
+
+  /** Everything fetched is stale: keep showing it until the new pages arrive. */
+  function invalidate(): void {
+    generation.value++;
+    inFlight.clear();
+    void fetchPage(0, generation.value);
+  }
+
+  function loadUsers(): void {
+    invalidate();
+  }
+
   let debounce: ReturnType<typeof setTimeout> | undefined;
-  /** The search box: wait for a pause in typing, then search from the first page. */
+  /** The search box: wait for a pause in typing, then search from the top. */
   function setQuery(q: string): void {
+    if (q === query.value) return;
     query.value = q;
     clearTimeout(debounce);
     debounce = setTimeout(() => {
-      offset.value = 0;
-      void loadUsers();
-    }, 250);
+      pages.value = new Map();
+      lastUsed.clear();
+      invalidate();
+    }, 200);
   }
 
-  function goToPage(n: number): void {
-    const clamped = Math.min(Math.max(1, n), pages.value);
-    offset.value = (clamped - 1) * PAGE_SIZE;
-    void loadUsers();
+  function showUser(userId: string | null): void {
+    selectedUserId.value = userId;
+    if (userId !== null) tab.value = "people";
   }
 
   let tagsSeq = 0;
@@ -122,7 +175,7 @@ export const usePeopleStore = defineStore("people", () => {
           role: input.role,
         }),
       );
-      if (user) await loadUsers();
+      if (user) invalidate();
       return user;
     } finally {
       creating.value = false;
@@ -130,13 +183,15 @@ export const usePeopleStore = defineStore("people", () => {
   }
 
   function reset(): void {
-    users.value = [];
+    pages.value = new Map();
+    lastUsed.clear();
+    generation.value++;
     tags.value = [];
     total.value = 0;
-    offset.value = 0;
     usersLoaded.value = false;
     tagsLoaded.value = false;
     holderNames.value = new Map();
+    selectedUserId.value = null;
   }
 
   // A different site: start over.
@@ -150,28 +205,30 @@ export const usePeopleStore = defineStore("people", () => {
     if (p.siteId !== site.siteId) return;
     clearTimeout(changedTimer);
     changedTimer = setTimeout(() => {
-      if (usersLoaded.value) void loadUsers();
+      if (usersLoaded.value) invalidate();
       if (tagsLoaded.value) void loadTags();
     }, 150);
   });
 
   return {
+    tab,
     query,
-    offset,
     total,
-    users,
-    loadingUsers,
     usersLoaded,
+    loadingUsers,
+    pages,
+    generation,
+    selectedUserId,
     tags,
     loadingTags,
     tagsLoaded,
     holderNames,
     creating,
-    page,
-    pages,
+    userAt,
+    ensureRange,
     setQuery,
-    goToPage,
     loadUsers,
+    showUser,
     loadTags,
     createUser,
   };
