@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import { AccessGroup, Door, Floor, Iq, IqSite, Lock, Pod, PodGuest, podNameKey, Repeater, Schedule, Site, StoredPlan, Tag, User, type Parent } from "../domain/index.ts";
 import { searchKey } from "./user-search-keys.ts";
+import { RECEPTION_ENTITY_SPECS } from "./reception-entities.ts";
+import { COMMISSIONING_ENTITY_SPECS } from "./commissioning-entities.ts";
 
 /** A value of a column extracted from a document. */
 export type ColumnValue = string | number | null;
@@ -104,6 +106,13 @@ export const ENTITIES = {
     schema: PodGuest,
     columns: (g) => ({ pod_id: g.podId, tag_id: g.tagId, token_hash: g.invitation.tokenHash }),
   }),
+  tagReader: entity(RECEPTION_ENTITY_SPECS.tagReader),
+  tagHistory: entity(RECEPTION_ENTITY_SPECS.tagHistory),
+  lockerBank: entity(RECEPTION_ENTITY_SPECS.lockerBank),
+  locker: entity(RECEPTION_ENTITY_SPECS.locker),
+  commissioningJob: entity(COMMISSIONING_ENTITY_SPECS.commissioningJob),
+  iqDevice: entity(COMMISSIONING_ENTITY_SPECS.iqDevice),
+  doorTest: entity(COMMISSIONING_ENTITY_SPECS.doorTest),
 } as const;
 
 export type EntityName = keyof typeof ENTITIES;
