@@ -20,6 +20,7 @@ import { siteFileErrors } from "./site-file-errors.ts";
 import { storeErrors } from "./store-errors.ts";
 import { searchUsers, type UserSearchQuery, type UserSearchResult } from "./user-search.ts";
 import { lookupTag, type TagLookupRow } from "./tag-lookup.ts";
+import { userHoldings, type UserHoldings } from "./user-holdings.ts";
 
 /** What a store needs from outside: time, ids, and who is acting by default. */
 export interface SiteStoreDeps {
@@ -273,6 +274,12 @@ export class SiteStore {
   lookupTag(number: string, alternate?: string): TagLookupRow | undefined {
     this.assertOpen();
     return lookupTag(this.sql, number, alternate);
+  }
+
+  /** A user's tags, access groups and lockers, through indexes (user-holdings.ts). */
+  holdingsOf(userId: string): UserHoldings {
+    this.assertOpen();
+    return userHoldings(this.sql, userId);
   }
 
   /** Journal entries after a cursor, in order. */
