@@ -163,10 +163,12 @@ export class HandoverRecords {
     const marks = OWN_ACTIONS.map(() => "?").join(", ");
     const rows = this.sql
       .get(
-        `SELECT entity, sum(CASE WHEN entity_id = '*' AND json_valid(after) AND json_type(after) = 'array' THEN json_array_length(after) ELSE 1 END) AS n
+        // A bulk row stands for the seqs up to its own; with the checkpoint inside it,
+        // only the entries after the checkpoint are pending.
+        `SELECT entity, sum(CASE WHEN entity_id = '*' AND json_valid(after) AND json_type(after) = 'array' THEN min(json_array_length(after), seq - ?) ELSE 1 END) AS n
          FROM journal WHERE seq > ? AND action NOT IN (${marks}) GROUP BY entity ORDER BY entity`,
       )
-      .all(st.checkpointSeq, ...OWN_ACTIONS) as { entity: string; n: number }[];
+      .all(st.checkpointSeq, st.checkpointSeq, ...OWN_ACTIONS) as { entity: string; n: number }[];
     const pending = rows.filter((r) => ENTITY_SET.has(r.entity) && isSynced(r.entity as EntityName)).map((r) => ({ entity: r.entity as EntityName, count: r.n }));
     return {
       checkpointSeq: st.checkpointSeq,
