@@ -1,3 +1,25 @@
 /** Procedure and event names of the commissioning feature (plain strings, no dependencies: the preload opens exactly these channels). */
-export const COMMISSIONING_PROCEDURE_NAMES = [] as const;
-export const COMMISSIONING_EVENT_NAMES = [] as const;
+export const COMMISSIONING_PROCEDURE_NAMES = [
+  "ble.state",
+  "ble.scan",
+  "ble.blink",
+  "ble.simulator",
+  "ble.useSimulated",
+  "commissioning.plannedIqs",
+  "commissioning.list",
+  "commissioning.get",
+  "commissioning.start",
+  "commissioning.step",
+  "commissioning.run",
+  "commissioning.rewind",
+  "commissioning.setNetwork",
+  "commissioning.sharedWifi",
+  "commissioning.wifiScan",
+  "commissioning.setDeviceIds",
+  "commissioning.setDevices",
+  "commissioning.asBuilt",
+  "iqs.list",
+  "iqs.replace",
+  "iqs.delete",
+] as const;
+export const COMMISSIONING_EVENT_NAMES = ["commissioning.progress", "ble.stateChanged", "ble.discovered"] as const;
