@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createLintelApp, type LintelApp } from "../core/app/lintel-app.ts";
+import { radioFromEnv } from "../core/app/radio.ts";
 import { defaultDataDir } from "../core/app/data-dir.ts";
 import type { CallContext } from "../core/api/router.ts";
 import { AppError, KsError, isAppError } from "../core/errors/index.ts";
@@ -23,9 +24,15 @@ const RENDERER_DIR = join(ROOT, "out", "renderer");
 const USAGE = `lintel — offline commissioning for wireless smart-lock sites
 
 Usage:
-  lintel start [--data DIR]                 the desktop app; the browser UI where Electron is missing
-  lintel serve [--port N] [--data DIR] [--no-open]
+  lintel start [--data DIR] [--simulated-iqs] [--cloud URL]
+                                            the desktop app; the browser UI where Electron is missing
+  lintel serve [--port N] [--data DIR] [--no-open] [--simulated-iqs] [--cloud URL]
                                             the UI in your browser, on 127.0.0.1 only
+                                            (--simulated-iqs: start with simulated IQs on, for demos;
+                                            they can be switched in Commission as well;
+                                            --cloud: the KS cloud to sign in to and sync with,
+                                            else LINTEL_CLOUD_URL, else http://127.0.0.1:4480,
+                                            the emulator of \`npm run cloud\`)
   lintel errors [--json]                    the KS cloud's error table
   lintel errors CODE                        what one KS error code means and what to do
   lintel call PROCEDURE [JSON]              call one procedure of the API contract
@@ -44,8 +51,8 @@ const actor = (): string => {
   }
 };
 
-function openApp(dataDir: string | undefined, transport: CallContext["transport"]): { app: LintelApp; ctx: CallContext } {
-  const app = createLintelApp({ dataDir: dataDir ?? defaultDataDir(), transport });
+function openApp(dataDir: string | undefined, transport: CallContext["transport"], shell: Pick<Parameters<typeof createLintelApp>[0], "ble" | "scheduler" | "cloudUrl"> = {}): { app: LintelApp; ctx: CallContext } {
+  const app = createLintelApp({ dataDir: dataDir ?? defaultDataDir(), transport, ...shell });
   return { app, ctx: { transport, actor: actor() } };
 }
 
@@ -117,15 +124,31 @@ function openBrowser(url: string): void {
   }
 }
 
+/** `--cloud URL`: an http(s) origin (the path is dropped), or undefined to keep LINTEL_CLOUD_URL or the default. */
+function cloudUrlOption(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--cloud must be a URL such as http://127.0.0.1:4480, not "${raw}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--cloud must be an http or https URL, not "${raw}"`);
+  return url.origin;
+}
+
 async function serveCommand(args: string[], why?: string): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: "string", default: "0" }, data: { type: "string" }, "no-open": { type: "boolean" } },
+    options: { port: { type: "string", default: "0" }, data: { type: "string" }, "no-open": { type: "boolean" }, "simulated-iqs": { type: "boolean" }, cloud: { type: "string" } },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  const cloudUrl = cloudUrlOption(values.cloud);
   ensureRendererBuilt();
-  const { app } = openApp(values.data, "browser");
+  // Real Bluetooth (noble, loaded on first use) or the simulated IQs, switchable in the UI.
+  const radio = radioFromEnv(process.env, values["simulated-iqs"] ? { startSimulated: true } : {});
+  const { app } = openApp(values.data, "browser", { ble: radio, scheduler: radio.scheduler, ...(cloudUrl ? { cloudUrl } : {}) });
   const host = await startHost({ router: app.router, events: app.events, staticDir: RENDERER_DIR, port, actor: actor() });
   if (why) process.stdout.write(`${why}\n`);
   process.stdout.write(`Lintel is serving its UI on ${host.url} (this machine only).\nOpen: ${host.openUrl}\nData: ${app.workspace.dataDir}\nPress Ctrl+C to stop.\n`);
@@ -136,6 +159,7 @@ async function serveCommand(args: string[], why?: string): Promise<number> {
     process.once("SIGTERM", stop);
   });
   app.close();
+  radio.close();
   return 0;
 }
 
@@ -152,14 +176,24 @@ export function findElectron(): { path: string } | { reason: string } {
 }
 
 async function startCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { data: { type: "string" }, port: { type: "string" }, "no-open": { type: "boolean" } } });
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: "string" }, port: { type: "string" }, "no-open": { type: "boolean" }, "simulated-iqs": { type: "boolean" }, cloud: { type: "string" } },
+  });
+  const cloudUrl = cloudUrlOption(values.cloud);
   const electron = findElectron();
   if ("reason" in electron) {
-    const rest = [...(values.data ? ["--data", values.data] : []), ...(values.port ? ["--port", values.port] : []), ...(values["no-open"] ? ["--no-open"] : [])];
+    const rest = [
+      ...(values.data ? ["--data", values.data] : []),
+      ...(values.port ? ["--port", values.port] : []),
+      ...(values["no-open"] ? ["--no-open"] : []),
+      ...(values["simulated-iqs"] ? ["--simulated-iqs"] : []),
+      ...(cloudUrl ? ["--cloud", cloudUrl] : []),
+    ];
     return serveCommand(rest, `Lintel's desktop window needs Electron, but ${electron.reason}. Serving the same UI in your browser instead.`);
   }
   if (!existsSync(join(ROOT, "out", "main", "index.js"))) ensureRendererBuilt();
-  const env = { ...process.env, ...(values.data ? { LINTEL_HOME: values.data } : {}) };
+  const env = { ...process.env, ...(values.data ? { LINTEL_HOME: values.data } : {}), ...(values["simulated-iqs"] ? { LINTEL_SIMULATED_IQS: "1" } : {}), ...(cloudUrl ? { LINTEL_CLOUD_URL: cloudUrl } : {}) };
   const child = spawn(electron.path, [ROOT], { stdio: "inherit", env });
   return new Promise((done) => child.on("exit", (code) => done(code ?? 0)));
 }

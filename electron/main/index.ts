@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { app, BrowserWindow, dialog, ipcMain, safeStorage, session } from "electron";
 import { createLintelApp } from "../../core/app/lintel-app.ts";
+import { radioFromEnv } from "../../core/app/radio.ts";
 import { forwardEvents, registerIpc } from "./ipc.ts";
 import { resolveNativeBinding } from "./native-binding.ts";
 import { SafeStorageVault } from "./secret-vault.ts";
@@ -39,11 +40,15 @@ function start(): void {
   app.whenReady().then(() => {
     // LINTEL_HOME overrides, as it does for the CLI (core/app/data-dir.ts).
     const dataDir = process.env.LINTEL_HOME || app.getPath("userData");
+    // Real Bluetooth (noble, loaded on first use) or the simulated IQs, switchable in Commission.
+    const radio = radioFromEnv(process.env);
     const lintel = createLintelApp({
       dataDir,
       transport: "electron",
       nativeBinding: resolveNativeBinding({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() }),
       vault: new SafeStorageVault(join(dataDir, "secrets.json"), safeStorage),
+      ble: radio,
+      scheduler: radio.scheduler,
     });
 
     hardenSession(session.defaultSession, target);
@@ -69,6 +74,7 @@ function start(): void {
       unforward();
       unregister();
       lintel.close();
+      radio.close();
     });
   }).catch((e: unknown) => {
     // e.g. better-sqlite3 built for Node rather than Electron: say so, do not hang.

@@ -126,6 +126,9 @@ export const SetAsideOut = z.object({
 });
 export type SetAsideOut = z.infer<typeof SetAsideOut>;
 
+export const CloudSubscriptionOut = z.object({ id: Id, plan: z.string(), validUntil: Instant, siteId: Id.nullable() });
+export type CloudSubscriptionOut = z.infer<typeof CloudSubscriptionOut>;
+
 export const cloudProcedures = {
   "cloud.status": query("Whether this device is signed in to the KS cloud, as whom, and where.", z.object({}), CloudStatus),
   "cloud.signIn": mutation(
@@ -149,6 +152,11 @@ export const cloudProcedures = {
     VerifyOut,
   ),
   "cloud.signOut": mutation("Sign out of the KS cloud on this device (the tokens leave the vault).", z.object({}), z.object({ signedOut: z.boolean() })),
+  "cloud.subscriptions": query(
+    "The signed-in account's subscriptions in the KS cloud, and which site each serves: a site's content needs one (else KS 2212); sync.start puts a free one on the site.",
+    z.object({}),
+    z.array(CloudSubscriptionOut),
+  ),
   "sync.dryRun": query(
     "What a sync would send now: counts per entity kind and the first items, without sending anything.",
     SiteInput.extend({ sample: z.number().int().min(0).max(200).default(20) }),

@@ -6,6 +6,7 @@ export const CLOUD_PROCEDURE_NAMES = [
   "cloud.resend",
   "cloud.useRecoveryCode",
   "cloud.signOut",
+  "cloud.subscriptions",
   "sync.dryRun",
   "sync.start",
   "sync.cancel",

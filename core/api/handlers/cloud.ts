@@ -145,6 +145,12 @@ export function cloudHandlers(ws: Workspace, hub: EventHub, deps: CloudHandlerDe
       return { signedOut: true };
     },
 
+    "cloud.subscriptions": async () => {
+      // Any site id will do: the list is the account's, not a site's.
+      const subs = await new KsSyncRemote(session, "").subscriptions();
+      return subs.map((x) => ({ id: x.id, plan: x.plan, validUntil: x.validUntil, siteId: x.siteId }));
+    },
+
     "sync.dryRun": ({ siteId, sample }) =>
       withEngine(siteId, (s) => {
         const d = s.engine.dryRun(sample);
