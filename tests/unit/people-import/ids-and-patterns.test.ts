@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Email, Id } from "../../../core/domain/index.ts";
 import { EMAIL_PATTERN } from "../../../core/people-import/check.ts";
 import { blockIds, ID_BLOCK } from "../../../core/people-import/ids.ts";
+import { jsonString } from "../../../core/people-import/write.ts";
 import { ManualClock } from "../../../core/ports/clock.ts";
 import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
 
@@ -61,5 +62,19 @@ describe("the e-mail pattern the row checks run directly", () => {
       }),
       { seed, numRuns: 3000 },
     );
+  });
+});
+
+describe("the JSON of a document's strings", () => {
+  it("is JSON.stringify's for any text: quotes, backslashes, control characters, surrogates alone and in pairs", () => {
+    const unit = fc.oneof(fc.constantFrom('"', "\\", "\n", "\u0000", "\u001f", "\u007f", "\u2028", "\ud800", "\udfff", "😀", "é"), fc.string({ unit: "binary", maxLength: 3 }));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 8 }), (parts) => {
+        const s = parts.join("");
+        expect(jsonString(s)).toBe(JSON.stringify(s));
+      }),
+      { seed, numRuns: 3000 },
+    );
+    expect(jsonString("O'Brien-Émile")).toBe(`"O'Brien-Émile"`);
   });
 });
