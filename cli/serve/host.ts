@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Router, EventHub, CallContext } from "../../core/api/router.ts";
 import { ClientFrame, RPC_PATH, SESSION_COOKIE, type ServerFrame } from "../../core/api/wire.ts";
 import { toWireError } from "../../core/errors/index.ts";
+import { MAX_INLINE_BYTES } from "../../core/people-import/limits.ts";
 
 export interface HostOptions {
   readonly router: Router;
@@ -154,7 +155,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     else createReadStream(file).pipe(res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  // Big enough for the largest file the core takes inline (a people import, in base64,
+  // plus the call's envelope); the socket is loopback-only and behind the session token.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Math.ceil(MAX_INLINE_BYTES / 3) * 4 + 1024 * 1024 });
   const ctx: CallContext = { transport: "browser", actor: options.actor };
 
   server.on("upgrade", (req, socket, head) => {
