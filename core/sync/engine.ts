@@ -848,7 +848,10 @@ function applyRemote(tx: StoreTx, entity: EntityName, entityId: string, doc: unk
 export function labelOf(entity: SyncEntity, doc: unknown): string | undefined {
   if (doc === null || typeof doc !== "object") return undefined;
   const d = doc as Record<string, unknown>;
-  if (entity === "user" && typeof d["firstName"] === "string") return `${d["firstName"]} ${String(d["lastName"] ?? "")}`.trim();
+  if ((entity === "user" || entity === "podGuest") && typeof d["firstName"] === "string") {
+    const name = `${d["firstName"]} ${String(d["lastName"] ?? "")}`.trim();
+    return entity === "podGuest" ? `Pod guest ${name}` : name;
+  }
   if (entity === "tag" && typeof d["number"] === "string") return `Tag ${d["number"]}`;
   if (typeof d["name"] === "string") return d["name"];
   return undefined;
