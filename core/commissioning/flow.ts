@@ -478,8 +478,10 @@ export class CommissioningFlow {
     if (status.cloud !== "reachable") {
       throw new KsError(3105, { message: `The IQ is not connected to the cloud (cloud ${status.cloud}, uplink ${status.uplink}).`, details: { cloud: status.cloud, uplink: status.uplink } });
     }
+    // The IQ proved its activation code (authenticate) and now reports itself to the
+    // cloud: it is activated there, which the handover checklist ("every IQ online") needs.
     return this.saveWith(store, actor, "commissioning.cloud", options, (tx) => {
-      tx.update("iq", job.iqId, (iq) => ({ ...iq, cloudConnected: true }));
+      tx.update("iq", job.iqId, (iq) => ({ ...iq, cloudConnected: true, activation: "activated" }));
       return advance(this.jobIn(tx, job.id), this.now());
     });
   }

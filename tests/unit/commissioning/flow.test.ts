@@ -1,9 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { vaultKeys, type CommissioningJob } from "../../../core/commissioning/index.ts";
 import { adviceFor, ksRow, type AppError, type KsError } from "../../../core/errors/index.ts";
+import { computeChecklist } from "../../../core/handover/checklist.ts";
+import type { SyncView } from "../../../core/handover/records.ts";
 import { FakeIq, lockDeviceId, makeRig, makeSite, peripheralOf, repeaterId, storePlan, type Rig, type Site } from "./fixtures.ts";
 
 const CODE = "K7QX-2MPL";
+
+/** The handover checklist's "Every IQ online" item for the site as it is (no cloud, sync or presets needed for it). */
+function iqsOnline(site: Site) {
+  const sync: SyncView = { checkpointSeq: 0, lastSyncedAt: null, pending: [], inflight: false, setAside: [], conflicts: [] };
+  return computeChecklist({ store: site.store, sync, cloud: { kind: "signed-out" }, presets: null, now: site.clock.now() }).items.find((i) => i.id === "iqs-online");
+}
 const actor = "installer";
 
 /** Device IDs for IQ1's plan: R1, R2, then the 8 locks on doors 1-8. */
@@ -109,7 +117,7 @@ describe("the commissioning flow", () => {
     expect(actions.filter((a) => a === "commissioning.test")).toHaveLength(8);
 
     const iq = site.store.get("iq", j.iqId)!;
-    expect(iq).toMatchObject({ serial: "SN0001", model: "IQ 2.0", firmware: "2.4.1", mac: "00:1A:2B:3C:4D:5E", network: { kind: "ethernet-dhcp" }, cloudConnected: true });
+    expect(iq).toMatchObject({ serial: "SN0001", model: "IQ 2.0", firmware: "2.4.1", mac: "00:1A:2B:3C:4D:5E", network: { kind: "ethernet-dhcp" }, cloudConnected: true, activation: "activated" });
     const repeaters = site.store.list("repeater");
     const r1 = repeaters.find((r) => r.deviceId === repeaterId(1))!;
     const r2 = repeaters.find((r) => r.deviceId === repeaterId(2))!;
@@ -153,13 +161,16 @@ describe("the commissioning flow", () => {
     expect(failed).toMatchObject({ step: "cloud", status: "failed", attempts: 1 });
     expect(failed.lastError).toMatchObject({ code: "ks.3105", ksCode: 3105, advice: adviceFor(ksRow(3105)!) });
     expect(rig.sleeps).toEqual([1000, 1000, 1000]);
-    expect(site.store.get("iq", job.iqId)!.cloudConnected).toBe(false);
+    expect(site.store.get("iq", job.iqId)).toMatchObject({ cloudConnected: false, activation: "not-activated" });
+    expect(iqsOnline(site)).toMatchObject({ state: "failing", problems: [{ id: job.iqId, message: "not activated in the cloud (not-activated)" }] });
     expect((await run(job.id)).attempts).toBe(2);
     iqA.cloudReachable = true;
     const passed = await run(job.id, { maxSteps: 1 });
     expect(passed).toMatchObject({ step: "attach", status: "ready" });
     expect(passed.completed.at(-1)).toMatchObject({ step: "cloud", attempts: 3 });
-    expect(site.store.get("iq", job.iqId)!.cloudConnected).toBe(true);
+    // Activated and online: what the handover checklist asks of every IQ.
+    expect(site.store.get("iq", job.iqId)).toMatchObject({ cloudConnected: true, activation: "activated" });
+    expect(iqsOnline(site)).toMatchObject({ state: "ok", problems: [] });
   });
 
   it("stores KS 2204 from the IQ with the device at fault, keeping what was attached before it", async () => {
