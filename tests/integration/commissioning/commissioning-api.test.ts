@@ -1,15 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Output } from "../../../core/api/contract.ts";
 import { vaultKeys } from "../../../core/commissioning/index.ts";
-import type { EventName } from "../../../core/api/names.ts";
-import { createLintelApp, type LintelApp } from "../../../core/app/lintel-app.ts";
-import type { AppError, KsError } from "../../../core/errors/index.ts";
-import { ManualClock } from "../../../core/ports/clock.ts";
-import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
+import { createLintelApp } from "../../../core/app/lintel-app.ts";
+import type { KsError } from "../../../core/errors/index.ts";
 import type { Scheduler } from "../../../core/ports/scheduler.ts";
+import { useAppSession } from "../../support/app-session.ts";
 import { FakeCentral, FakeIq, openFakeSession } from "../../support/fake-iq.ts";
 
 const ctx = { transport: "cli", actor: "installer" } as const;
@@ -28,38 +25,18 @@ function filesUnder(dir: string): string[] {
 }
 
 describe("commissioning over the router, on a real site file", () => {
-  let dir: string;
-  let app: LintelApp;
   let central: FakeCentral;
   let boxes: FakeIq[];
-  let events: [EventName, unknown][];
-  const call = <T>(name: string, input: unknown = {}) => app.router.call(name, input, ctx) as Promise<T>;
-  const failure = async (name: string, input: unknown): Promise<AppError> => {
-    try {
-      await call(name, input);
-    } catch (e) {
-      return e as AppError;
-    }
-    throw new Error(`${name} did not fail`);
-  };
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "lintel-commissioning-api-"));
-    const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
+  /** Two planned IQs in radio range, both knowing the staff Wi-Fi: new ones for every test. */
+  const session = useAppSession(() => {
     boxes = [
       new FakeIq({ serial: "SN24A0001", code: CODES[0]!, rssi: -58, wifi: { "Hotel-Staff": PASSPHRASE } }),
       new FakeIq({ serial: "SN24A0002", code: CODES[1]!, rssi: -71, mac: "00:1A:2B:3C:4D:99", wifi: { "Hotel-Staff": PASSPHRASE } }),
     ];
     central = new FakeCentral(boxes);
-    app = createLintelApp({ dataDir: dir, transport: "cli", clock, ids: uuidv7Source(clock, seededRandom(11)), ble: central, openIqSession: openFakeSession, scheduler: instant });
-    events = [];
-    app.events.subscribe((name, payload) => events.push([name, payload]));
+    return { actor: ctx.actor, tmpPrefix: "lintel-commissioning-api-", idSeed: 11, extras: { ble: central, openIqSession: openFakeSession, scheduler: instant } };
   });
-
-  afterEach(() => {
-    app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { call, failure } = session;
 
   /** Sticker IDs for every device of a job: repeaters AB<n>, locks CD<n>. */
   function stickers(view: Output<"commissioning.get">, offset: number) {
@@ -90,7 +67,7 @@ describe("commissioning over the router, on a real site file", () => {
 
     const scan = await call<Output<"ble.scan">>("ble.scan", { siteId, durationMs: 1000 });
     expect(scan.map((s) => [s.serial, s.rssi, s.known])).toEqual([["SN24A0001", -58, null], ["SN24A0002", -71, null]]);
-    expect(events.filter(([n]) => n === "ble.discovered")).toHaveLength(2);
+    expect(session.events.filter(([n]) => n === "ble.discovered")).toHaveLength(2);
     await call("ble.blink", { peripheralId: scan[1]!.peripheralId, activationCode: CODES[1], seconds: 5 });
     expect(boxes[1]!.calls.map((c) => c.op)).toEqual(["blink"]);
 
@@ -124,9 +101,9 @@ describe("commissioning over the router, on a real site file", () => {
       jobs.push(view);
     }
 
-    const progress = events.filter(([n]) => n === "commissioning.progress").map(([, p]) => p as { jobId: string; step: string; done: number; total: number });
+    const progress = session.events.filter(([n]) => n === "commissioning.progress").map(([, p]) => p as { jobId: string; step: string; done: number; total: number });
     expect(progress.some((p) => p.step === "test" && p.done === p.total && p.total > 0)).toBe(true);
-    expect(events).toContainEqual(["site.changed", { siteId, action: "commissioning.run" }]);
+    expect(session.events).toContainEqual(["site.changed", { siteId, action: "commissioning.run" }]);
 
     for (const job of jobs) {
       const asBuilt = await call<Output<"commissioning.asBuilt">>("commissioning.asBuilt", { siteId, iqId: job.job.iqId });
@@ -151,7 +128,7 @@ describe("commissioning over the router, on a real site file", () => {
     expect(await call("iqs.delete", { siteId, iqId: empty.iq.id })).toEqual({ deleted: true });
 
     // Every transition was a journaled commissioning action.
-    const journal = app.workspace.get(siteId).journal({ limit: 10000 });
+    const journal = session.app.workspace.get(siteId).journal({ limit: 10000 });
     const actions = new Set(journal.filter((e) => e.entity === "commissioningJob").map((e) => e.action));
     expect([...actions].every((a) => a.startsWith("commissioning.") || a.startsWith("iqs."))).toBe(true);
 
@@ -159,18 +136,18 @@ describe("commissioning over the router, on a real site file", () => {
     // site file, not in its WAL, not in the vault (encrypted), not anywhere else.
     const secrets = [PASSPHRASE, ...CODES].map((s) => Buffer.from(s, "utf8"));
     const scanFolder = () => {
-      const files = filesUnder(dir);
+      const files = filesUnder(session.dataDir);
       expect(files.some((f) => f.endsWith(".lintel-wal") || f.endsWith("-wal"))).toBe(true);
       expect(files.some((f) => f.endsWith("secrets.vault.json"))).toBe(true);
       for (const f of files) for (const s of secrets) expect(readFileSync(f).includes(s), `${s.toString()} in ${f}`).toBe(false);
     };
     scanFolder();
     // ... yet the vault gives it back for the next IQ.
-    expect(await app.vault!.get(vaultKeys.wifi(siteId, "Hotel-Staff"))).toBe(PASSPHRASE);
+    expect(await session.app.vault!.get(vaultKeys.wifi(siteId, "Hotel-Staff"))).toBe(PASSPHRASE);
   });
 
   it("answers without a radio, saying why, and refuses to scan", async () => {
-    const bare = createLintelApp({ dataDir: join(dir, "bare"), transport: "cli" });
+    const bare = createLintelApp({ dataDir: join(session.dataDir, "bare"), transport: "cli" });
     try {
       const state = (await bare.router.call("ble.state", {}, ctx)) as Output<"ble.state">;
       expect(state).toMatchObject({ state: "unavailable", kind: null });
@@ -183,7 +160,7 @@ describe("commissioning over the router, on a real site file", () => {
 
   it("reports the adapter's state changes as events and says when Bluetooth is off", async () => {
     central.setState("powered-off");
-    expect(events).toContainEqual(["ble.stateChanged", { state: "powered-off", kind: "simulated", message: "Bluetooth is switched off. Switch it on, then retry." }]);
+    expect(session.events).toContainEqual(["ble.stateChanged", { state: "powered-off", kind: "simulated", message: "Bluetooth is switched off. Switch it on, then retry." }]);
     expect((await failure("ble.scan", {})).code).toBe("ble.powered-off");
   });
 

@@ -1,16 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLintelApp, type LintelApp } from "../../../core/app/lintel-app.ts";
+import { describe, expect, it } from "vitest";
 import type { Output } from "../../../core/api/contract.ts";
-import type { EventName } from "../../../core/api/names.ts";
-import type { AppError } from "../../../core/errors/index.ts";
-import { ManualClock } from "../../../core/ports/clock.ts";
-import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
+import { useAppSession } from "../../support/app-session.ts";
 
-const ctx = { transport: "cli", actor: "jonas" } as const;
 const FIXTURES = join(import.meta.dirname, "../../fixtures/topology");
 
 /** A real 1×1 PNG (signature, IHDR, IDAT, IEND with their CRCs). */
@@ -39,32 +33,9 @@ function pdfText(pdf: Buffer): string {
 }
 
 describe("mesh planning over the router, on real site files", () => {
-  let dir: string;
-  let app: LintelApp;
-  let clock: ManualClock;
-  let events: [EventName, unknown][];
-  const call = <T>(name: string, input: unknown = {}) => app.router.call(name, input, ctx) as Promise<T>;
-  const failure = async (name: string, input: unknown): Promise<AppError> => {
-    try {
-      await call(name, input);
-    } catch (e) {
-      return e as AppError;
-    }
-    throw new Error(`${name} did not fail`);
-  };
+  const session = useAppSession(() => ({ actor: "jonas", tmpPrefix: "lintel-plans-", idSeed: 5 }));
+  const { call, failure } = session;
   const journalLength = async (siteId: string) => (await call<Output<"journal.list">>("journal.list", { siteId, limit: 1000 })).length;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "lintel-plans-"));
-    clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
-    app = createLintelApp({ dataDir: dir, transport: "cli", clock, ids: uuidv7Source(clock, seededRandom(5)) });
-    events = [];
-    app.events.subscribe((name, payload) => events.push([name, payload]));
-  });
-  afterEach(() => {
-    app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   const newSite = async (name = "Depot North") => (await call<Output<"sites.create">>("sites.create", { name })).siteId;
   const demo = async () => (await call<Output<"sites.openDemo">>("sites.openDemo")).siteId;
@@ -93,7 +64,7 @@ describe("mesh planning over the router, on real site files", () => {
       const journal = (await call<Output<"journal.list">>("journal.list", { siteId, limit: 1000 })).filter((e) => e.action === "plan.import");
       expect(journal).toHaveLength(2 + 4 * 2);
       expect(new Set(journal.map((e) => e.actionId)).size).toBe(1);
-      expect(events).toContainEqual(["site.changed", { siteId, action: "plan.import" }]);
+      expect(session.events).toContainEqual(["site.changed", { siteId, action: "plan.import" }]);
 
       // A second file names an existing floor (any case) and must fit inside it.
       const more = await call<Output<"plan.import">>("plan.import", { siteId, format: "csv", text: "name,floor,x,y\nGate,HALL,1,1\n" });
@@ -156,21 +127,21 @@ describe("mesh planning over the router, on real site files", () => {
   describe("plan.run and the stored plans", () => {
     it("plans the demo hotel with progress events, keeps the plan with the journal, and shows it as current", async () => {
       const siteId = await demo();
-      events = [];
+      session.events.length = 0;
       const view = await call<Output<"plan.run">>("plan.run", { siteId, timeLimitS: 1 });
       expect(view.violations).toEqual([]);
       expect(view.diff).toBeNull();
       expect(view.stored).toMatchObject({ source: "planner", previousId: null, createdAt: "2026-11-25T09:00:00.000Z" });
       expect(view.stored.plan.locks).toHaveLength(20);
 
-      const progress = events.filter(([name]) => name === "plan.progress").map(([, p]) => p as { siteId: string; phase: string; fraction: number });
+      const progress = session.events.filter(([name]) => name === "plan.progress").map(([, p]) => p as { siteId: string; phase: string; fraction: number });
       expect(progress.length).toBeGreaterThanOrEqual(3);
       expect(progress.every((p) => p.siteId === siteId)).toBe(true);
       expect(progress[0]).toMatchObject({ phase: "cover", fraction: 0 });
       expect(progress.at(-1)).toEqual({ siteId, phase: "done", fraction: 1 });
       const fractions = progress.map((p) => p.fraction);
       expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
-      expect(events.at(-1)).toEqual(["site.changed", { siteId, action: "plan.run" }]);
+      expect(session.events.at(-1)).toEqual(["site.changed", { siteId, action: "plan.run" }]);
 
       const journal = (await call<Output<"journal.list">>("journal.list", { siteId, limit: 1000 })).filter((e) => e.action === "plan.run");
       expect(journal.map((e) => [e.entity, e.op, e.entityId])).toEqual([["plan", "insert", view.stored.id]]);
@@ -184,7 +155,7 @@ describe("mesh planning over the router, on real site files", () => {
       const roof = doors.find((d) => d.door.name === "Roof access")!;
       const moved = await call<Output<"doors.move">>("doors.move", { siteId, doorId: roof.door.id, x: 2, y: 14 });
       expect([moved.x, moved.y]).toEqual([2, 14]);
-      clock.advance(60_000);
+      session.clock.advance(60_000);
       const second = await call<Output<"plan.run">>("plan.run", { siteId });
       expect(second.stored.previousId).toBe(first.stored.id);
       expect(second.violations).toEqual([]);
@@ -215,7 +186,7 @@ describe("mesh planning over the router, on real site files", () => {
       expect(violations.find((v) => v.rule === "hop-range")!.ids).toContain(r!.id);
       expect(await journalLength(siteId)).toBe(journalBefore); // checking writes nothing
 
-      clock.advance(1000);
+      session.clock.advance(1000);
       const saved = await call<Output<"plan.save">>("plan.save", { siteId, plan: edited, label: "Moved R1 to the lobby" });
       expect(saved.stored).toMatchObject({ source: "edited", label: "Moved R1 to the lobby", previousId: stored.id });
       expect(saved.violations).toEqual(violations);
@@ -297,7 +268,7 @@ describe("mesh planning over the router, on real site files", () => {
       }
       expect(bytes.toString("latin1")).toContain("/CreationDate (D:20261125090000Z)");
       expect((await call<Output<"plan.bomPdf">>("plan.bomPdf", { siteId })).dataBase64).toBe(pdf.dataBase64);
-      clock.advance(86_400_000);
+      session.clock.advance(86_400_000);
       expect(pdfText(Buffer.from((await call<Output<"plan.bomPdf">>("plan.bomPdf", { siteId })).dataBase64, "base64"))).toContain("Date: 2026-11-26");
     });
   });
@@ -330,7 +301,7 @@ describe("mesh planning over the router, on real site files", () => {
       const jpeg = await call<Output<"floors.setPlanImage">>("floors.setPlanImage", { siteId, floorId: floor!.id, mime: "image/png", dataBase64: b64(JPEG_START), metresPerPixel: 0.1 });
       expect(jpeg.plan?.imageId).not.toBe(withImage.plan?.imageId);
       expect((await call<Output<"floors.planImage">>("floors.planImage", { siteId, floorId: floor!.id }))?.mime).toBe("image/jpeg");
-      expect(app.workspace.get(siteId).floorImage(withImage.plan!.imageId)).toBeUndefined();
+      expect(session.app.workspace.get(siteId).floorImage(withImage.plan!.imageId)).toBeUndefined();
     });
 
     it("refuses an image over 20 MB", async () => {
@@ -362,9 +333,9 @@ describe("mesh planning over the router, on real site files", () => {
       expect(floor).toMatchObject({ name: "Hall", level: -1, widthM: 30, depthM: 12, plan: null });
       const row = await call<Output<"doors.create">>("doors.create", { siteId, floorId: floor.id, name: "Dock", x: 3, y: 3 });
       expect((await failure("doors.move", { siteId, doorId: row.door.id, x: 31, y: 3 })).code).toBe("door.outside_floor");
-      events = [];
+      session.events.length = 0;
       expect(await call("doors.delete", { siteId, doorId: row.door.id })).toEqual({ deleted: true });
-      expect(events).toEqual([["site.changed", { siteId, action: "doors.delete" }]]);
+      expect(session.events).toEqual([["site.changed", { siteId, action: "doors.delete" }]]);
       const entries = (await call<Output<"journal.list">>("journal.list", { siteId, limit: 1000 })).filter((e) => e.action === "doors.delete");
       expect(entries.map((e) => [e.entity, e.op])).toEqual([["lock", "delete"], ["door", "delete"]]);
       expect(new Set(entries.map((e) => e.actionId)).size).toBe(1);

@@ -1,16 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Output } from "../../../core/api/contract.ts";
-import type { EventName } from "../../../core/api/names.ts";
-import { createLintelApp, type LintelApp } from "../../../core/app/lintel-app.ts";
-import type { AppError, KsError } from "../../../core/errors/index.ts";
-import { ManualClock } from "../../../core/ports/clock.ts";
-import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
+import type { KsError } from "../../../core/errors/index.ts";
+import { useAppSession } from "../../support/app-session.ts";
 
-const ctx = { transport: "cli", actor: "jonas" } as const;
 const TIMEFRAME = {
   monday: true, tuesday: true, wednesday: true, thursday: true, friday: true, saturday: false, sunday: false,
   startTime: "08:00:00", endTime: "18:00:00", startDate: null, endDate: null,
@@ -20,24 +13,12 @@ const CHECK_IN_OUT = { ...TIMEFRAME, saturday: true, sunday: true, startTime: "0
 type Detail = Output<"pods.get">;
 
 describe("pods over the router, on the demo hotel's site file", () => {
-  let dir: string;
-  let app: LintelApp;
-  let clock: ManualClock;
-  let events: [EventName, unknown][];
-  const call = <T>(name: string, input: unknown = {}) => app.router.call(name, input, ctx) as Promise<T>;
-  const failure = async (name: string, input: unknown): Promise<AppError> => {
-    try {
-      await call(name, input);
-    } catch (e) {
-      return e as AppError;
-    }
-    throw new Error(`${name} did not fail`);
-  };
-
+  const session = useAppSession(() => ({ actor: "jonas", tmpPrefix: "lintel-pods-", idSeed: 6, randomSeed: 7 }));
+  const { call, failure } = session;
   /** The demo hotel with its people, locks and tags by name, plus four spare unassigned tags. */
   async function demo() {
     const siteId = (await call<Output<"sites.openDemo">>("sites.openDemo")).siteId;
-    const store = app.workspace.get(siteId);
+    const store = session.app.workspace.get(siteId);
     store.act({ name: "test.spare-tags" }, (tx) => {
       for (const n of ["04B00001", "04B00002", "04B00003", "04B00004"]) tx.insert("tag", { number: n, state: "unassigned" });
     });
@@ -63,27 +44,15 @@ describe("pods over the router, on the demo hotel's site file", () => {
   /** The operation is refused with the KS code and the ids at fault, and the file is as it was. */
   async function expectRefused(siteId: string, name: string, input: unknown, code: number, details: Record<string, unknown>) {
     const before = await snapshot(siteId);
-    const changed = events.length;
+    const changed = session.events.length;
     const error = (await failure(name, input)) as KsError;
     expect(error.code).toBe(`ks.${code}`);
     expect(error.ksCode).toBe(code);
     expect(error.details).toMatchObject(details);
     expect(await snapshot(siteId)).toEqual(before);
-    expect(events.length).toBe(changed);
+    expect(session.events.length).toBe(changed);
     return error;
   }
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "lintel-pods-"));
-    clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
-    app = createLintelApp({ dataDir: dir, transport: "cli", clock, ids: uuidv7Source(clock, seededRandom(6)), random: seededRandom(7) });
-    events = [];
-    app.events.subscribe((name, payload) => events.push([name, payload]));
-  });
-  afterEach(() => {
-    app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   /** Studio A: Tom (with his own tag) and Sofia (given a free tag), two pod locks, two spare tags, room for 2 guests. */
   async function studioA(d: Awaited<ReturnType<typeof demo>>) {
@@ -109,7 +78,7 @@ describe("pods over the router, on the demo hotel's site file", () => {
       expect.arrayContaining([[d.tagOf(d.users["tom"]!), d.users["tom"]], [d.free[0], d.users["sofia"]]]),
     );
     expect(created.unassignedTags.map((t) => t.id).sort()).toEqual([d.free[1], d.free[2]].sort());
-    expect(events).toContainEqual(["site.changed", { siteId: d.siteId, action: "pods.create" }]);
+    expect(session.events).toContainEqual(["site.changed", { siteId: d.siteId, action: "pods.create" }]);
     const podId = created.pod.id;
 
     const invited = await call<Output<"pods.inviteGuests">>("pods.inviteGuests", {
@@ -247,7 +216,7 @@ describe("pods over the router, on the demo hotel's site file", () => {
     expect(detail.guests.find((g) => g.id === ana!.guestId)).toMatchObject({ status: "active", invitation: { usedAt: expect.any(String) } });
     expect((await failure("pods.redeemInvitation", { siteId: d.siteId, token: ana!.token })).code).toBe("invite.used");
     expect((await failure("pods.redeemInvitation", { siteId: d.siteId, token: "x".repeat(43) })).code).toBe("invite.unknown");
-    clock.advance(8 * 24 * 60 * 60 * 1000);
+    session.clock.advance(8 * 24 * 60 * 60 * 1000);
     const before = await snapshot(d.siteId);
     expect((await failure("pods.redeemInvitation", { siteId: d.siteId, token: kai!.token })).code).toBe("invite.expired");
     expect(await snapshot(d.siteId)).toEqual(before);

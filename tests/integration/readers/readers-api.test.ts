@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startHost } from "../../../cli/serve/host.ts";
-import type { EventPayload, Output } from "../../../core/api/contract.ts";
-import type { EventName } from "../../../core/api/names.ts";
-import { createLintelApp, type LintelApp, type LintelAppOptions } from "../../../core/app/lintel-app.ts";
+import type { Output } from "../../../core/api/contract.ts";
+import type { LintelAppOptions } from "../../../core/app/lintel-app.ts";
 import { encodeKeystrokes } from "../../../core/devices/hid/boot-keyboard.ts";
-import type { AppError, KsError } from "../../../core/errors/index.ts";
-import { ManualClock } from "../../../core/ports/clock.ts";
-import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
+import type { KsError } from "../../../core/errors/index.ts";
 import { VirtualScheduler } from "../../../core/ports/scheduler.ts";
+import { useAppSession } from "../../support/app-session.ts";
 import { FakeNodeHid, SYCREADER, VENDOR_READER } from "../../unit/devices/hid/fake-node-hid.ts";
 
-const ctx = { transport: "cli", actor: "reception" } as const;
 const POLL = 1000;
 const TIMEFRAME = {
   monday: true, tuesday: true, wednesday: true, thursday: true, friday: true, saturday: false, sunday: false,
@@ -23,40 +17,15 @@ const TIMEFRAME = {
 const CHECK_IN_OUT = { ...TIMEFRAME, saturday: true, sunday: true, startTime: "00:00:00", endTime: "23:59:59", startDate: "2026-11-26T15:00:00", endDate: "2026-11-28T11:00:00" };
 
 describe("USB tag readers over the router", () => {
-  let dir: string;
-  let app: LintelApp;
-  let clock: ManualClock;
-  let events: [EventName, unknown][];
-  const call = <T>(name: string, input: unknown = {}) => app.router.call(name, input, ctx) as Promise<T>;
-  const failure = async (name: string, input: unknown): Promise<AppError> => {
-    try {
-      await call(name, input);
-    } catch (e) {
-      return e as AppError;
-    }
-    throw new Error(`${name} did not fail on ${JSON.stringify(input)}`);
-  };
-  const ofKind = <K extends EventName>(name: K) => events.filter(([n]) => n === name).map(([, p]) => p as EventPayload<K>);
-
-  function open(tagReaders: LintelAppOptions["tagReaders"]) {
-    app = createLintelApp({ dataDir: dir, transport: "cli", clock, ids: uuidv7Source(clock, seededRandom(51)), random: seededRandom(52), tagReaders });
-    events = [];
-    app.events.subscribe((name, payload) => events.push([name, payload]));
-  }
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "lintel-readers-"));
-    clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
-  });
-  afterEach(() => {
-    app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // Each case picks its readers, so the app opens in the test.
+  const session = useAppSession(() => ({ actor: "reception", tmpPrefix: "lintel-readers-", idSeed: 51, randomSeed: 52, deferOpen: true }));
+  const { call, failure, ofKind } = session;
+  const open = (tagReaders: LintelAppOptions["tagReaders"]) => session.open({ tagReaders });
 
   it("the simulated reader end to end: plugged, a tag presented, readers.read emitted, tags.lookup names the owner", async () => {
     open({ usb: "off" });
     const siteId = (await call<Output<"sites.openDemo">>("sites.openDemo")).siteId;
-    const store = app.workspace.get(siteId);
+    const store = session.app.workspace.get(siteId);
     const tags = store.list("tag");
     const owned = tags.find((t) => t.state === "assigned")!;
     const owner = store.get("user", owned.userId!)!;
@@ -73,8 +42,8 @@ describe("USB tag readers over the router", () => {
     const [read] = ofKind("readers.read");
     expect(read).toEqual({ siteId, readerId: "sim-desk", tagNumber: owned.number, at: expect.any(String), via: "report" });
     // Stamped at the Enter report, a few ms before the last (release) report, which is "now".
-    expect(clock.now() - Date.parse(read!.at)).toBeGreaterThan(0);
-    expect(clock.now() - Date.parse(read!.at)).toBeLessThan(10);
+    expect(session.clock.now() - Date.parse(read!.at)).toBeGreaterThan(0);
+    expect(session.clock.now() - Date.parse(read!.at)).toBeLessThan(10);
 
     const lookup = await call<Output<"tags.lookup">>("tags.lookup", { siteId, tagNumber: read!.tagNumber });
     expect(lookup).toMatchObject({
@@ -89,7 +58,7 @@ describe("USB tag readers over the router", () => {
 
     // A vendor reader too, and unplugging: the list follows.
     await call("readers.simulate", { action: "plug", kind: "vendor", readerId: "sim-v" });
-    clock.advance(2000);
+    session.clock.advance(2000);
     await call("readers.simulate", { action: "present", readerId: "sim-v", tagNumber: owned.number });
     expect(ofKind("readers.read").map((r) => [r.readerId, r.tagNumber, r.siteId])).toEqual([
       ["sim-desk", owned.number, siteId],
@@ -103,7 +72,7 @@ describe("USB tag readers over the router", () => {
   it("tags.lookup finds a Wiegand tag stored before numbers were padded, and a tag held by a pod guest", async () => {
     open({ usb: "off", simulated: false });
     const siteId = (await call<Output<"sites.openDemo">>("sites.openDemo")).siteId;
-    const store = app.workspace.get(siteId);
+    const store = session.app.workspace.get(siteId);
     store.act({ name: "test.wiegand" }, (tx) => tx.insert("tag", { number: "12:345", state: "unassigned" }));
     expect(await call("tags.lookup", { siteId, tagNumber: "012:00345" })).toMatchObject({ status: "unassigned", tag: { number: "12:345" } });
     expect(await call("tags.lookup", { siteId, tagNumber: "12:345" })).toMatchObject({ status: "unassigned", tag: { number: "12:345" } });
@@ -180,8 +149,8 @@ describe("USB tag readers over the router", () => {
   it("through the loopback host of `lintel serve`: the window gets readers.read and asks tags.lookup over the WebSocket", async () => {
     open({ usb: "off" });
     const siteId = (await call<Output<"sites.openDemo">>("sites.openDemo")).siteId;
-    const owned = app.workspace.get(siteId).list("tag").find((t) => t.state === "assigned")!;
-    const host = await startHost({ router: app.router, events: app.events, staticDir: dir, port: 0, actor: "reception" });
+    const owned = session.app.workspace.get(siteId).list("tag").find((t) => t.state === "assigned")!;
+    const host = await startHost({ router: session.app.router, events: session.app.events, staticDir: session.dataDir, port: 0, actor: "reception" });
     const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc`, { headers: { Cookie: `lintel_session=${host.token}`, Origin: `http://127.0.0.1:${host.port}` } });
     try {
       await new Promise((ok, fail) => ws.once("open", ok).once("error", fail));
@@ -257,8 +226,7 @@ describe("USB tag readers over the router", () => {
     }
     expect(await ks("tags.lookup", { siteId: "019a0000-0000-7000-8000-0000000000ff", tagNumber: "04A2B9C1" })).toBe("site.not_open");
 
-    app.close();
-    open({ usb: "off", simulated: false });
+    open({ usb: "off", simulated: false }); // closes the first app, then opens on the same folder
     expect(await ks("readers.simulate", { action: "plug" })).toBe("readers.simulation_off");
     expect((await call<Output<"readers.list">>("readers.list")).status).toEqual({ availability: "unavailable", usb: null, simulation: false });
   });

@@ -1,44 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Output } from "../../../core/api/contract.ts";
-import type { EventName } from "../../../core/api/names.ts";
-import { createLintelApp, type LintelApp } from "../../../core/app/lintel-app.ts";
-import type { AppError, KsError } from "../../../core/errors/index.ts";
-import { ManualClock } from "../../../core/ports/clock.ts";
-import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
+import type { KsError } from "../../../core/errors/index.ts";
+import { useAppSession } from "../../support/app-session.ts";
 
-const ctx = { transport: "cli", actor: "reception" } as const;
 type Presented = Output<"enrollment.present">;
 type Assigned = Output<"enrollment.assign">;
 
 describe("Smart Tag Enrollment over the router, on a real site file", () => {
-  let dir: string;
-  let app: LintelApp;
-  let clock: ManualClock;
-  let events: [EventName, unknown][];
-  const call = <T>(name: string, input: unknown = {}) => app.router.call(name, input, ctx) as Promise<T>;
-  const failure = async (name: string, input: unknown): Promise<AppError> => {
-    try {
-      await call(name, input);
-    } catch (e) {
-      return e as AppError;
-    }
-    throw new Error(`${name} did not fail`);
-  };
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "lintel-reception-"));
-    clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
-    app = createLintelApp({ dataDir: dir, transport: "cli", clock, ids: uuidv7Source(clock, seededRandom(5)), random: seededRandom(55) });
-    events = [];
-    app.events.subscribe((name, payload) => events.push([name, payload]));
-  });
-  afterEach(() => {
-    app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const session = useAppSession(() => ({ actor: "reception", tmpPrefix: "lintel-reception-", idSeed: 5, randomSeed: 55 }));
+  const { call, failure } = session;
 
   /**
    * The demo hotel with three locks brought online (commissioning does that on site):
@@ -47,7 +17,7 @@ describe("Smart Tag Enrollment over the router, on a real site file", () => {
    */
   async function hotel() {
     const siteId = (await call<Output<"sites.openDemo">>("sites.openDemo")).siteId;
-    const store = app.workspace.get(siteId);
+    const store = session.app.workspace.get(siteId);
     const lock = (name: string) => store.list("lock").find((l) => l.name === name)!;
     store.act({ name: "test.locks-online" }, (tx) => {
       for (const name of ["Reception office", "Staff room", "Main entrance"]) tx.update("lock", lock(name).id, (l) => ({ ...l, online: true, linkState: "attached" }));
@@ -97,7 +67,7 @@ describe("Smart Tag Enrollment over the router, on a real site file", () => {
     const first = await call<Presented>("enrollment.present", { siteId: h.siteId, number: "04c0ffee" });
     expect(first).toMatchObject({ registered: true, standing: "unassigned", holder: null, via: { kind: "lock", lockId: h.lock("Reception office").id } });
     expect(first.tag).toMatchObject({ number: "04C0FFEE", state: "unassigned", userId: null });
-    expect(events).toContainEqual(["site.changed", { siteId: h.siteId, action: "enrollment.present" }]);
+    expect(session.events).toContainEqual(["site.changed", { siteId: h.siteId, action: "enrollment.present" }]);
 
     const assigned = await call<Assigned>("enrollment.assign", {
       siteId: h.siteId,

@@ -1,16 +1,10 @@
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Output } from "../../../core/api/contract.ts";
-import { createLintelApp, type LintelApp } from "../../../core/app/lintel-app.ts";
-import type { AppError, KsError } from "../../../core/errors/index.ts";
-import { ManualClock } from "../../../core/ports/clock.ts";
-import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
+import type { KsError } from "../../../core/errors/index.ts";
 import { ENTITIES } from "../../../core/store/index.ts";
+import { useAppSession } from "../../support/app-session.ts";
 
-const ctx = { transport: "cli", actor: "jonas" } as const;
 const OFFICE_HOURS = {
   monday: true, tuesday: true, wednesday: true, thursday: true, friday: true, saturday: false, sunday: false,
   startTime: "08:00:00", endTime: "18:00:00", startDate: null, endDate: null,
@@ -18,30 +12,9 @@ const OFFICE_HOURS = {
 const HOUR = 3_600_000;
 
 describe("people, access, office mode and lockers over the router, on a real site file in Brussels", () => {
-  let dir: string;
-  let app: LintelApp;
-  let clock: ManualClock;
-  const call = <T>(name: string, input: unknown = {}) => app.router.call(name, input, ctx) as Promise<T>;
-  const failure = async (name: string, input: unknown): Promise<AppError> => {
-    try {
-      await call(name, input);
-    } catch (e) {
-      return e as AppError;
-    }
-    throw new Error(`${name} did not fail`);
-  };
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "lintel-access-"));
-    // Wednesday 25 November 2026, 07:30 UTC = 08:30 in Brussels (winter time, UTC+1).
-    clock = new ManualClock(Date.UTC(2026, 10, 25, 7, 30, 0));
-    app = createLintelApp({ dataDir: dir, transport: "cli", clock, ids: uuidv7Source(clock, seededRandom(11)), random: seededRandom(12) });
-  });
-  afterEach(() => {
-    app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
+  // Wednesday 25 November 2026, 07:30 UTC = 08:30 in Brussels (winter time, UTC+1).
+  const session = useAppSession(() => ({ actor: "jonas", tmpPrefix: "lintel-access-", idSeed: 11, randomSeed: 12, startMs: Date.UTC(2026, 10, 25, 7, 30, 0) }));
+  const { call, failure } = session;
   /** A new site in Brussels with a floor, three doors, and three users. */
   async function site() {
     const { siteId } = await call<Output<"sites.create">>("sites.create", { name: "Atelier", timezone: "Europe/Brussels" });
@@ -127,7 +100,7 @@ describe("people, access, office mode and lockers over the router, on a real sit
     expect(cid.lockPermissions).toEqual({ manualOfficeMode: true, easyOfficeMode: false });
     const open = await call<Output<"locks.setOfficeMode">>("locks.setOfficeMode", { siteId: s.siteId, lockId: s.front.id, active: true, byUserId: s.cid.id });
     expect(open.state).toEqual({ mode: "manual", inOfficeMode: true, scheduleActive: null });
-    clock.advance(48 * HOUR);
+    session.clock.advance(48 * HOUR);
     expect((await call<Output<"locks.officeMode">>("locks.officeMode", { siteId: s.siteId, lockId: s.front.id })).state.inOfficeMode).toBe(true); // until someone locks it
     expect((await failure("locks.setEomSchedule", { siteId: s.siteId, lockId: s.front.id, schedule: { timeframe: OFFICE_HOURS } })).code).toBe("office-mode.manual_active");
     const closed = await call<Output<"locks.setOfficeMode">>("locks.setOfficeMode", { siteId: s.siteId, lockId: s.front.id, active: false });
@@ -140,10 +113,10 @@ describe("people, access, office mode and lockers over the router, on a real sit
     await call("locks.setPermissions", { siteId: s.siteId, userId: s.cid.id, easyOfficeMode: true });
     const on = await call<Output<"locks.setOfficeMode">>("locks.setOfficeMode", { siteId: s.siteId, lockId: s.office.id, active: true, byUserId: s.cid.id });
     expect(on.state.inOfficeMode).toBe(true);
-    clock.advance(10 * HOUR); // 18:30 in Brussels: the window has closed, the lock locked itself
+    session.clock.advance(10 * HOUR); // 18:30 in Brussels: the window has closed, the lock locked itself
     expect((await call<Output<"locks.officeMode">>("locks.officeMode", { siteId: s.siteId, lockId: s.office.id })).state).toEqual({ mode: "easy", inOfficeMode: false, scheduleActive: false });
     expect((await failure("locks.setOfficeMode", { siteId: s.siteId, lockId: s.office.id, active: true, byUserId: s.cid.id })).code).toBe("office-mode.outside_schedule");
-    clock.advance(62 * HOUR); // Monday 08:30: a new window, Friday's switch no longer counts
+    session.clock.advance(62 * HOUR); // Monday 08:30: a new window, Friday's switch no longer counts
     expect((await call<Output<"locks.officeMode">>("locks.officeMode", { siteId: s.siteId, lockId: s.office.id })).state.inOfficeMode).toBe(false);
     expect(((await failure("locks.setEomSchedule", { siteId: s.siteId, lockId: s.office.id, schedule: null, asRole: "site-super-user" })) as KsError).ksCode).toBe(2203);
     expect((await call<Output<"locks.setEomSchedule">>("locks.setEomSchedule", { siteId: s.siteId, lockId: s.office.id, schedule: null })).lock.officeMode).toEqual({ mode: "off" });
@@ -196,7 +169,7 @@ describe("people, access, office mode and lockers over the router, on a real sit
     const gym = await call<Output<"lockers.createBank">>("lockers.createBank", { siteId: s.siteId, name: "Gym", mode: "dynamic", count: 1 });
     await call("lockers.occupy", { siteId: s.siteId, lockerId: gym.lockers[0]!.id, userId: s.ann.id });
     await call("enrollment.selectReader", { siteId: s.siteId, reader: { kind: "usb", readerId: "hid:desk", label: "Desk" } });
-    const path = app.workspace.get(s.siteId).path;
+    const path = session.app.workspace.get(s.siteId).path;
     const db = new Database(path, { readonly: true });
     try {
       for (const name of ["tagReader", "tagHistory", "lockerBank", "locker"] as const) {
