@@ -1,14 +1,13 @@
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../../core/ports/ids.ts";
 import { SiteStore } from "../../../core/store/index.ts";
+import { runAndKill } from "../../support/kill-harness.ts";
 import { exactDeps, makeTempDir } from "./site-fixtures.ts";
 
 const CHILD = fileURLToPath(new URL("./kill-child.ts", import.meta.url));
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const DOORS_PER_ACTION = 50;
 const KILLS = 8;
 
@@ -18,33 +17,10 @@ interface Round {
 }
 
 /** Runs the child until it has committed `commits` actions, waits `delayMs`, then SIGKILLs it. */
-function runAndKill(path: string, commits: number, delayMs: number): Promise<Round> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, path], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    let killing = false;
-    const lines = () => out.split("\n").filter((l) => l.length > 0);
-    const watchdog = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`child made no progress: ${err}`));
-    }, 20_000);
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-      const committed = lines().filter((l) => l.startsWith("commit ")).length;
-      if (!killing && committed >= commits) {
-        killing = true;
-        setTimeout(() => process.kill(child.pid!, "SIGKILL"), delayMs);
-      }
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-    child.on("close", (code, signal) => {
-      clearTimeout(watchdog);
-      if (signal !== "SIGKILL") return reject(new Error(`child exited with ${code ?? signal}: ${err}`));
-      const all = lines();
-      resolve({ committedLines: all.filter((l) => l.startsWith("commit ")).length, lastLine: all.at(-1) ?? "" });
-    });
-  });
+async function runAndKillWrites(path: string, commits: number, delayMs: number): Promise<Round> {
+  const run = await runAndKill({ script: CHILD, args: [path], marker: "commit ", after: commits, delayMs, watchdogMs: 20_000 });
+  if (run.signal !== "SIGKILL") throw new Error(`child exited with ${run.code ?? run.signal}: ${run.stderr}`);
+  return { committedLines: run.marked, lastLine: run.lines.at(-1) ?? "" };
 }
 
 describe("SIGKILL during writes", () => {
@@ -63,7 +39,7 @@ describe("SIGKILL during writes", () => {
     let actions = 0;
     for (let k = 1; k <= KILLS; k++) {
       const r = random();
-      const round = await runAndKill(path, 1 + (r[0]! % 6), r[1]! % 25);
+      const round = await runAndKillWrites(path, 1 + (r[0]! % 6), r[1]! % 25);
       acknowledged += round.committedLines;
       if (round.lastLine.startsWith("begin ")) midAction += 1;
 

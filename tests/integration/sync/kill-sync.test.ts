@@ -1,5 +1,4 @@
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,10 +6,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../../core/ports/ids.ts";
 import { SiteStore } from "../../../core/store/index.ts";
 import type { RunningCloud } from "../../cloud/server.ts";
+import { runAndKill } from "../../support/kill-harness.ts";
 import { cloudCounts, demoSite, localCounts, makeTempDir, newAccount, signIn, storeDeps, syncOf, testCloud } from "./cloud-fixtures.ts";
 
 const CHILD = fileURLToPath(new URL("./kill-child.ts", import.meta.url));
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const KILLS = 20;
 
 interface Round {
@@ -19,35 +18,12 @@ interface Round {
 }
 
 /** Runs the child until it has stored `batches` outcomes, waits `delayMs`, then SIGKILLs it (unless it finished first). */
-function runAndKill(args: readonly string[], batches: number, delayMs: number): Promise<Round> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    let killing = false;
-    const lines = () => out.split("\n").filter((l) => l.length > 0);
-    const watchdog = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`child made no progress: ${err}`));
-    }, 60_000);
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-      const pushed = lines().filter((l) => l.startsWith("push ")).length;
-      if (!killing && pushed >= batches) {
-        killing = true;
-        setTimeout(() => child.kill("SIGKILL"), delayMs);
-      }
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-    child.on("close", (code, signal) => {
-      clearTimeout(watchdog);
-      const all = lines();
-      const finished = all.some((l) => l.startsWith("done "));
-      if (signal !== "SIGKILL" && !finished) return reject(new Error(`child exited with ${code ?? signal}: ${err}`));
-      if (finished && !all.some((l) => l.startsWith("done done"))) return reject(new Error(`child sync did not finish well: ${all.at(-1)} ${err}`));
-      resolve({ pushes: all.filter((l) => l.startsWith("push ")).length, finished });
-    });
-  });
+async function runAndKillSync(args: readonly string[], batches: number, delayMs: number): Promise<Round> {
+  const run = await runAndKill({ script: CHILD, args, marker: "push ", after: batches, delayMs, watchdogMs: 60_000 });
+  const finished = run.lines.some((l) => l.startsWith("done "));
+  if (run.signal !== "SIGKILL" && !finished) throw new Error(`child exited with ${run.code ?? run.signal}: ${run.stderr}`);
+  if (finished && !run.lines.some((l) => l.startsWith("done done"))) throw new Error(`child sync did not finish well: ${run.lines.at(-1)} ${run.stderr}`);
+  return { pushes: run.marked, finished };
 }
 
 describe("SIGKILL while syncing", () => {
@@ -92,7 +68,7 @@ describe("SIGKILL while syncing", () => {
     let finishedEarly = 0;
     for (let k = 1; k <= KILLS; k++) {
       const r = random();
-      const round = await runAndKill(args, 1 + (r[0]! % 3), r[1]! % 30);
+      const round = await runAndKillSync(args, 1 + (r[0]! % 3), r[1]! % 30);
       if (round.finished) finishedEarly += 1;
 
       // After every kill: the file is whole, and nothing in the cloud was applied twice.
@@ -114,7 +90,7 @@ describe("SIGKILL while syncing", () => {
     }
 
     // The last resume, to the end.
-    const last = await runAndKill(args, Number.MAX_SAFE_INTEGER, 0);
+    const last = await runAndKillSync(args, Number.MAX_SAFE_INTEGER, 0);
     expect(last.finished).toBe(true);
 
     const store = SiteStore.open(path, storeDeps(99));
