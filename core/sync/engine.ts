@@ -2,17 +2,23 @@ import { canonicalJson } from "../store/canonical-json.ts";
 import { AppError, KsError } from "../errors/index.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { EntityName, JournalEntry, SiteStore, StoreTx } from "../store/index.ts";
+import { specOf } from "../store/entities.ts";
 import { isSynced } from "../cloud/documents.ts";
 import { adviceForError, cloudErrors, retryInfo } from "../cloud/errors.ts";
 import type { Db } from "../store/database.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type Random01, type Sleep } from "./backoff.ts";
 import { Compactor, keyPrefix, type SyncChange, type SyncEntity } from "./compact.ts";
+import { COUPLED_FIELDS, mergeKey, threeWayMerge, type ThreeWay } from "./merge.ts";
 import type { PushItem, PushResult, RemoteChange, SyncRemote } from "./remote.ts";
 import type { BatchOutcome, ConflictRow, Inflight, NewConflict, Refusal, SetAsideRow, SyncState } from "./sync-state.ts";
 import { treeDigest, treeOf, treesTouched } from "./trees.ts";
 
 /** Actions the sync itself writes (cloud changes applied here): never pushed back. */
-export const SYNC_ACTIONS = Object.freeze({ pull: "sync.pull", takeTheirs: "sync.take-theirs" });
+export const SYNC_ACTIONS = Object.freeze({ pull: "sync.pull", takeTheirs: "sync.take-theirs", merge: "sync.merge" });
+/**
+ * `sync.merge` (the cloud's fields merged into a local change still to be pushed) is not
+ * one of them: it is pushed like a local edit, so that what goes up carries both sides.
+ */
 const OWN_ACTIONS: readonly string[] = [SYNC_ACTIONS.pull, SYNC_ACTIONS.takeTheirs];
 
 export interface SyncLimits {
@@ -119,10 +125,20 @@ interface Counters {
   doneEntries: number;
   changesSent: number;
   setAside: number;
-  conflicts: number;
+  /** Entities that came into conflict in this run: counted once each, however often seen. */
+  conflicts: Set<string>;
   pulled: number;
   requests: number;
   retries: number;
+}
+
+/** A change the cloud answered with a conflict that the field-level merge could not settle. */
+interface PushConflict {
+  readonly change: SyncChange;
+  readonly remoteDoc: unknown;
+  readonly remoteVersion: number | null;
+  /** The field-level outcome, when the documents could be compared field by field. */
+  readonly merge: ThreeWay | null;
 }
 
 interface Planned {
@@ -164,8 +180,10 @@ function pick(doc: unknown, keys: readonly string[]): Record<string, unknown> {
  * cloud committed therefore re-sends the same keys, which the cloud recognises.
  *
  * Never silently overwriting: every change carries the cloud version it was made on
- * (`if_version`), and a cloud change to an entity that also changed here is a
- * conflict, held back for the person; a change the cloud refuses is set aside with
+ * (`if_version`); a cloud change to an entity that also changed here is merged field by
+ * field against the document as it was before the local edits (merge.ts), and only
+ * fields changed on both sides to different values make a conflict, held back for the
+ * person; a change the cloud refuses is set aside with
  * its KS code and advice; neither stops the rest of the queue.
  *
  * Memory stays flat: the journal is read in pages, a batch is bounded by count and
@@ -528,15 +546,16 @@ export class SyncEngine {
     this.emit(c, "push");
     const settled = await this.send(batch.changes.filter((x) => !x.local), c, signal);
     const accepted = [...batch.changes.filter((x) => x.local).map((change) => ({ change, version: null })), ...settled.accepted];
-    const conflicts: NewConflict[] = settled.conflicts.flatMap(({ change, remoteDoc, remoteVersion }) =>
-      change.entity === "iqTree" ? [] : [{ entity: change.entity, entityId: change.entityId, localDoc: change.doc, remoteDoc, remoteVersion }],
-    );
+    // The cloud's fields go into this copy before the checkpoint moves: a crash in between
+    // re-sends the batch, meets the merged document in the cloud, and merges to the same.
+    for (const { change, from } of settled.merged) this.takeInMerged(change, from, batch.toSeq);
+    const conflicts: NewConflict[] = settled.conflicts.flatMap((x) => (x.change.entity === "iqTree" ? [] : [this.pushConflict(x)]));
     const outcome: BatchOutcome = { toSeq: batch.toSeq, accepted, rejected: settled.rejected, conflicts, at: this.nowIso() };
     this.deps.state.finishBatch(outcome);
     this.deps.state.purgeResolved(batch.toSeq);
     c.changesSent += batch.changes.length;
     c.setAside += settled.rejected.length;
-    c.conflicts += conflicts.length;
+    for (const x of conflicts) c.conflicts.add(x.entityId);
     this.advance(c, batch.toSeq);
   }
 
@@ -544,7 +563,9 @@ export class SyncEngine {
    * Sends changes until each has an answer: whole-request failures are retried by
    * `withRetry`; changes refused for a passing reason (a 5xx of their own) are sent
    * again, under the same keys, after a backoff. The cloud remembers what took effect
-   * under each key, so nothing is applied twice.
+   * under each key, so nothing is applied twice. A conflict (409 on `if_version`) whose
+   * fields do not clash with ours is merged and sent again on the cloud's version,
+   * under a key derived from the original one (see merge.ts).
    */
   private async send(
     changes: readonly SyncChange[],
@@ -553,37 +574,119 @@ export class SyncEngine {
   ): Promise<{
     accepted: { change: SyncChange; version: number | null }[];
     rejected: { change: SyncChange; refusal: Refusal }[];
-    conflicts: { change: SyncChange; remoteDoc: unknown; remoteVersion: number | null }[];
+    conflicts: PushConflict[];
+    /** Merged changes the cloud took: `change` as sent, `from` the original one. */
+    merged: { change: SyncChange; from: SyncChange }[];
   }> {
     const accepted: { change: SyncChange; version: number | null }[] = [];
     const rejected: { change: SyncChange; refusal: Refusal }[] = [];
-    const conflicts: { change: SyncChange; remoteDoc: unknown; remoteVersion: number | null }[] = [];
+    const conflicts: PushConflict[] = [];
+    /** Merged re-sends → the change they stand for. */
+    const origin = new Map<SyncChange, SyncChange>();
     let pending = [...changes];
     for (let attempt = 1; pending.length > 0; attempt++) {
       const sent = pending;
       const results = await this.withRetry(c, signal, () => this.deps.remote.push(sent.map(toItem), signal));
       if (results.length !== sent.length) throw cloudErrors.badResponse({ cause: `${results.length} results for ${sent.length} changes` });
       const again: SyncChange[] = [];
+      let transients = 0;
       let wait: number | undefined;
       results.forEach((r, i) => {
         const change = sent[i]!;
-        if (r.status === "conflict") conflicts.push({ change, remoteDoc: r.remoteDoc, remoteVersion: r.remoteVersion });
-        else if (r.status !== "rejected") accepted.push({ change, version: r.version });
+        if (r.status === "conflict") {
+          const from = origin.get(change) ?? change;
+          const merge = this.mergeOnPush(from, r.remoteDoc, r.remoteVersion);
+          if (merge?.kind === "merged" && r.remoteVersion !== null && attempt < this.backoff.maxAttempts) {
+            const retry: SyncChange = { ...from, key: mergeKey(from.key, r.remoteVersion), doc: merge.doc, ifVersion: r.remoteVersion };
+            origin.set(retry, from);
+            again.push(retry);
+          } else conflicts.push({ change: from, remoteDoc: r.remoteDoc, remoteVersion: r.remoteVersion, merge });
+        } else if (r.status !== "rejected") accepted.push({ change, version: r.version });
         else {
           const transient = retryInfo(r.error);
           if (transient && attempt < this.backoff.maxAttempts) {
             again.push(change);
+            transients += 1;
             wait = Math.max(wait ?? 0, transient.retryAfterMs ?? 0);
           } else rejected.push({ change, refusal: refusalOf(r.error) });
         }
       });
       pending = again;
-      if (pending.length > 0) {
+      // A merged change goes again at once; only a passing refusal waits.
+      if (transients > 0) {
         c.retries += 1;
         await this.pause(c, backoffDelay(this.backoff, attempt, this.deps.random, wait), signal);
       }
     }
-    return { accepted, rejected, conflicts };
+    const merged = accepted.flatMap(({ change }) => {
+      const from = origin.get(change);
+      return from ? [{ change, from }] : [];
+    });
+    return { accepted, rejected, conflicts, merged };
+  }
+
+  /**
+   * The field-level merge of a change the cloud answered with a conflict. The base is
+   * the document before the first local edit the change stands for. Null (a whole
+   * conflict) for creations, deletions, IQ trees, an unknown cloud version, a change
+   * whose entity has a refused change set aside (its base is not what the cloud holds),
+   * and a merged document this copy could not hold.
+   */
+  private mergeOnPush(change: SyncChange, remoteDoc: unknown, remoteVersion: number | null): ThreeWay | null {
+    if (change.entity === "iqTree" || change.op !== "update" || remoteVersion === null || remoteDoc === null) return null;
+    if (this.deps.state.setAsideByEntity().has(change.entityId)) return null;
+    const base = this.deps.state.firstLocalChange(change.entity, change.entityId, change.firstSeq - 1, OWN_ACTIONS);
+    if (!base || base.seq !== change.firstSeq) return null;
+    const merge = threeWayMerge(base.before, change.doc, remoteDoc, COUPLED_FIELDS[change.entity]);
+    if (!merge || !specOf(change.entity).schema.safeParse(merge.doc).success) return null;
+    return merge;
+  }
+
+  /**
+   * A merged change the cloud took: its document (the cloud's fields with ours) comes
+   * here, over whatever was edited here since the batch (edits since win their fields).
+   * Journaled as `sync.merge` when later local edits of the entity wait to be pushed
+   * (their documents lack the cloud's fields, the merge's document has them), else as a
+   * pull: nothing left to push.
+   */
+  private takeInMerged(sent: SyncChange, from: SyncChange, toSeq: number): void {
+    if (sent.entity === "iqTree") return;
+    const later = this.deps.state.changedLocallyAfter(sent.entity, sent.entityId, toSeq, OWN_ACTIONS);
+    this.rebaseHere(sent.entity, sent.entityId, from.doc, sent.doc, later ? SYNC_ACTIONS.merge : SYNC_ACTIONS.pull);
+  }
+
+  /**
+   * A conflict found on push. When the documents compare field by field, the cloud's
+   * changes to other fields are taken in here (as a pull: the entity is held back while
+   * the conflict is open) and the conflict keeps this copy's document with them, so the
+   * two versions differ only where both sides changed; "mine" then does not undo the
+   * cloud's other changes.
+   */
+  private pushConflict(x: PushConflict): NewConflict {
+    const entity = x.change.entity as EntityName;
+    let localDoc = x.change.doc;
+    if (x.merge?.kind === "conflict") {
+      this.rebaseHere(entity, x.change.entityId, x.change.doc, x.merge.doc, SYNC_ACTIONS.pull);
+      localDoc = this.deps.store.get(entity, x.change.entityId) ?? x.change.doc;
+    }
+    return { entity, entityId: x.change.entityId, localDoc, remoteDoc: x.remoteDoc, remoteVersion: x.remoteVersion };
+  }
+
+  /**
+   * Writes here the fields that `target` changed relative to `was`, keeping the fields
+   * this copy changed since `was` (a three-way merge with `was` as its base). Nothing
+   * is written when nothing would change or the result is not a valid document.
+   */
+  private rebaseHere(entity: EntityName, entityId: string, was: unknown, target: unknown, action: string): void {
+    const current = this.deps.store.get(entity, entityId);
+    if (current === undefined) return;
+    const m = threeWayMerge(was, current, target, COUPLED_FIELDS[entity]);
+    if (!m || same(m.doc, current)) return;
+    try {
+      this.deps.store.act({ name: action, actor: this.actor() }, (tx) => applyRemote(tx, entity, entityId, m.doc));
+    } catch {
+      // This copy cannot hold it: the conflict (or the next pull) shows the cloud's version to the person.
+    }
   }
 
   /**
@@ -643,7 +746,7 @@ export class SyncEngine {
         this.nowIso(),
       );
       c.pulled += foreign.length;
-      c.conflicts += conflicts.filter((x) => !openBefore.has(x.entityId)).length;
+      for (const x of conflicts) if (!openBefore.has(x.entityId)) c.conflicts.add(x.entityId);
       cursor = page.cursor;
       this.emit(c, "pull");
       if (!page.more) return;
@@ -654,7 +757,13 @@ export class SyncEngine {
     return r.key !== null && r.key.startsWith(this.keyPrefix);
   }
 
-  /** Applies the cloud's changes that do not clash with local ones; returns the clashes as conflicts. */
+  /**
+   * Applies the cloud's changes that do not clash with local ones; returns the clashes
+   * as conflicts, one per entity (the last of the page). An entity changed on both sides
+   * is merged field by field (merge.ts) against the document as it was before the local
+   * edits: with no field changed on both sides to different values, the merge is written
+   * here as `sync.merge`, which the push then sends on the cloud's version.
+   */
   private applyPulled(foreign: readonly RemoteChange[]): NewConflict[] {
     const relevant = foreign.filter((r) => isSynced(r.entity));
     if (relevant.length === 0) return [];
@@ -662,16 +771,35 @@ export class SyncEngine {
     const inflight = new Set(st.inflight?.changes.map((x) => x.entityId) ?? []);
     const setAside = this.deps.state.setAsideByEntity();
     const known = this.deps.state.conflictsByEntity();
-    const clashes: NewConflict[] = [];
+    const clashes = new Map<string, NewConflict>();
+    const merges = new Map<string, { readonly entity: EntityName; readonly doc: unknown }>();
+    /** Conflicts whose other fields the cloud changed: those are taken in here. */
+    const rebases = new Map<string, { readonly entity: EntityName; readonly doc: unknown }>();
     const apply: RemoteChange[] = [];
+    const seen = this.deps.state.versionsOf([...new Set(relevant.map((r) => r.entityId))]);
+    const settle = (id: string, clash?: NewConflict, merge?: { entity: EntityName; doc: unknown }, rebase?: { entity: EntityName; doc: unknown }) => {
+      clashes.delete(id);
+      merges.delete(id);
+      rebases.delete(id);
+      if (clash) clashes.set(id, clash);
+      if (merge) merges.set(id, merge);
+      if (rebase) rebases.set(id, rebase);
+    };
     for (const r of relevant) {
+      // Superseded: this copy already knows a later version (its merged change went up on top of it).
+      const had = seen.get(r.entityId);
+      if (r.version !== null && had !== undefined && r.version <= had) continue;
       const local = this.deps.store.get(r.entity, r.entityId) ?? null;
       let remoteDoc = r.op === "delete" ? null : r.doc;
-      if (same(local, remoteDoc)) continue;
+      if (same(local, remoteDoc)) {
+        settle(r.entityId);
+        continue;
+      }
       const owned = CLOUD_OWNED[r.entity];
       if (owned && local !== null && remoteDoc !== null && same(withoutKeys(local, owned), withoutKeys(remoteDoc, owned))) {
         // Only what the cloud alone decides changed (the site's subscription): take it, whatever is pending here.
         remoteDoc = { ...(local as object), ...pick(remoteDoc, owned) };
+        settle(r.entityId);
         apply.push({ ...r, doc: remoteDoc });
         continue;
       }
@@ -679,24 +807,53 @@ export class SyncEngine {
       // Already open with this very version of theirs (a conflict found on push, then seen in the feed).
       if (prior?.state === "open" && same(prior.remoteDoc, remoteDoc)) continue;
       const since = Math.max(st.checkpointSeq, prior?.skipThroughSeq ?? 0);
-      const pendingHere =
-        inflight.has(r.entityId) || setAside.has(r.entityId) || prior?.state === "open" || this.deps.state.changedLocallyAfter(r.entity, r.entityId, since, OWN_ACTIONS);
-      if (pendingHere) clashes.push({ entity: r.entity, entityId: r.entityId, localDoc: local, remoteDoc, remoteVersion: r.version });
-      else apply.push(r);
+      const held = inflight.has(r.entityId) || setAside.has(r.entityId) || prior?.state === "open";
+      const first = held ? undefined : this.deps.state.firstLocalChange(r.entity, r.entityId, since, OWN_ACTIONS);
+      if (!held && first === undefined) {
+        apply.push(r);
+        continue;
+      }
+      const clash: NewConflict = { entity: r.entity, entityId: r.entityId, localDoc: local, remoteDoc, remoteVersion: r.version };
+      const m = first === undefined ? null : threeWayMerge(first.before, local, remoteDoc, COUPLED_FIELDS[r.entity]);
+      if (m?.kind === "merged") settle(r.entityId, undefined, same(m.doc, local) ? undefined : { entity: r.entity, doc: m.doc });
+      else if (m?.kind === "conflict") settle(r.entityId, { ...clash, localDoc: m.doc }, undefined, same(m.doc, local) ? undefined : { entity: r.entity, doc: m.doc });
+      else settle(r.entityId, clash);
     }
-    if (apply.length > 0) {
+    if (apply.length > 0 || rebases.size > 0) {
       this.deps.store.act({ name: SYNC_ACTIONS.pull, actor: this.actor() }, (tx) => {
         for (const r of apply) {
           try {
             applyRemote(tx, r.entity, r.entityId, r.op === "delete" ? null : r.doc);
           } catch {
             // This copy cannot hold the cloud's version (a reference it lacks, a rule): let the person decide.
-            clashes.push({ entity: r.entity, entityId: r.entityId, localDoc: tx.get(r.entity, r.entityId) ?? null, remoteDoc: r.doc, remoteVersion: r.version });
+            clashes.set(r.entityId, { entity: r.entity, entityId: r.entityId, localDoc: tx.get(r.entity, r.entityId) ?? null, remoteDoc: r.doc, remoteVersion: r.version });
+          }
+        }
+        for (const [id, x] of rebases) {
+          try {
+            applyRemote(tx, x.entity, id, x.doc);
+          } catch {
+            // Not holdable here: the conflict shows this copy's document as it is.
+            const c = clashes.get(id);
+            if (c) clashes.set(id, { ...c, localDoc: tx.get(x.entity, id) ?? null });
           }
         }
       });
     }
-    return clashes;
+    if (merges.size > 0) {
+      // Journaled as a local edit: the push sends it (both sides' fields) on the cloud's version.
+      this.deps.store.act({ name: SYNC_ACTIONS.merge, actor: this.actor() }, (tx) => {
+        for (const [id, x] of merges) {
+          try {
+            applyRemote(tx, x.entity, id, x.doc);
+          } catch {
+            const r = relevant.findLast((y) => y.entityId === id);
+            clashes.set(id, { entity: x.entity, entityId: id, localDoc: tx.get(x.entity, id) ?? null, remoteDoc: r?.op === "delete" ? null : (r?.doc ?? null), remoteVersion: r?.version ?? null });
+          }
+        }
+      });
+    }
+    return [...clashes.values()];
   }
 
   private async pushOne(item: PushItem, signal: AbortSignal): Promise<PushResult> {
@@ -745,7 +902,7 @@ export class SyncEngine {
       doneEntries: 0,
       changesSent: 0,
       setAside: 0,
-      conflicts: 0,
+      conflicts: new Set(),
       pulled: 0,
       requests: 0,
       retries: 0,
@@ -764,7 +921,7 @@ export class SyncEngine {
       doneEntries: c.doneEntries,
       changesSent: c.changesSent,
       setAside: c.setAside,
-      conflicts: c.conflicts,
+      conflicts: c.conflicts.size,
       pulled: c.pulled,
       requests: c.requests,
       retries: c.retries,

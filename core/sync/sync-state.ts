@@ -408,6 +408,20 @@ export class SyncState {
     return row !== undefined;
   }
 
+  /**
+   * This copy's first change of an entity after `afterSeq` in an action other than the
+   * sync's own: its `before` is the document as it was when the local edits began (the
+   * base of a three-way merge, see merge.ts). Undefined when there is none; bulk rows
+   * (inserts, under '*') are not found, and a creation's `before` is null.
+   */
+  firstLocalChange(entity: EntityName, entityId: string, afterSeq: number, ownActions: readonly string[]): { readonly seq: number; readonly before: unknown } | undefined {
+    const marks = ownActions.map(() => "?").join(", ");
+    const row = this.sql
+      .get(`SELECT seq, before FROM journal WHERE entity = ? AND entity_id = ? AND seq > ? AND action NOT IN (${marks}) ORDER BY seq LIMIT 1`)
+      .get(entity, entityId, afterSeq, ...ownActions) as { seq: number; before: string | null } | undefined;
+    return row === undefined ? undefined : { seq: row.seq, before: unjson(row.before) };
+  }
+
   /** Forgets everything (a different cloud site, or a reset after the cloud lost its data). */
   reset(): void {
     this.db
