@@ -355,3 +355,98 @@ describe("the sync engine", () => {
     expect((await running).outcome).toBe("done");
   });
 });
+
+describe("field-level merging of changes made on both sides", () => {
+  it("pull: a field changed here and another changed in the cloud merge; both sides end with both, no conflict", async () => {
+    fill(1, 1);
+    const { engine: e } = engine();
+    await e.run();
+    const user = store.list("user")[0]!;
+    store.act({ name: "test.rename" }, (tx) => tx.update("user", user.id, (u) => ({ ...u, lastName: "Mine" })));
+    remote.editInCloud("user", user.id, { ...user, phone: "+32 470 00 00 00" });
+    const report = await e.run();
+    expect(report.conflicts).toBe(0);
+    expect(e.conflicts()).toEqual([]);
+    expect(store.get("user", user.id)).toMatchObject({ lastName: "Mine", phone: "+32 470 00 00 00" });
+    expect(remote.held.get(user.id)!.doc).toMatchObject({ lastName: "Mine", phone: "+32 470 00 00 00" });
+    expect(cloudDocs()).toEqual(localDocs());
+    // The merge is journaled as a local edit that was pushed, not as a pull.
+    expect(store.journal({ afterSeq: 0, limit: 10_000 }).some((j) => j.action === "sync.merge" && j.entityId === user.id)).toBe(true);
+    expect(e.dryRun().changes).toBe(0);
+  });
+
+  it("409: a field changed in the cloud between pull and push is merged and re-sent on its version under a derived key, exactly once", async () => {
+    fill(1, 1);
+    const { engine: e } = engine();
+    await e.run();
+    const user = store.list("user")[0]!;
+    store.act({ name: "test.rename" }, (tx) => tx.update("user", user.id, (u) => ({ ...u, lastName: "Mine" })));
+    const sent: { key: string; ifVersion: number | undefined }[] = [];
+    let lost = false;
+    remote.beforePush = (items) => {
+      for (const i of items) if (i.entityId === user.id) sent.push({ key: i.key, ifVersion: i.ifVersion });
+      if (items.some((i) => i.entityId === user.id) && remote.held.get(user.id)!.version === 1) remote.editInCloud("user", user.id, { ...user, phone: "+32 470 00 00 00" });
+    };
+    // The answer to the merged re-send is lost once: it goes again under the same key.
+    remote.afterPush = (items) => {
+      if (!lost && items.some((i) => i.key.includes("~v"))) {
+        lost = true;
+        throw cloudErrors.network({ cause: "socket hang up" });
+      }
+    };
+    const report = await e.run();
+    expect(report.outcome).toBe("done");
+    expect(report.conflicts).toBe(0);
+    expect(lost).toBe(true);
+    const [first, merged, again] = sent;
+    expect(first!.ifVersion).toBe(1);
+    expect(merged).toEqual({ key: `${first!.key}~v2`, ifVersion: 2 });
+    expect(again).toEqual(merged);
+    // Cloud: v1 (ours, first sync), v2 (theirs), v3 (merged); applied once despite the lost answer.
+    expect(remote.held.get(user.id)).toMatchObject({ version: 3, doc: { lastName: "Mine", phone: "+32 470 00 00 00" } });
+    expect(remote.writes.get(user.id)).toBe(2);
+    expect(store.get("user", user.id)).toMatchObject({ lastName: "Mine", phone: "+32 470 00 00 00" });
+    expect((await e.run()).outcome).toBe("done");
+    expect(remote.writes.get(user.id)).toBe(2);
+    expect(cloudDocs()).toEqual(localDocs());
+  });
+
+  it("409 on the same field: still a conflict, showing only that field; the cloud's other fields are taken in here", async () => {
+    fill(1, 1);
+    const { engine: e } = engine();
+    await e.run();
+    const user = store.list("user")[0]!;
+    store.act({ name: "test.rename" }, (tx) => tx.update("user", user.id, (u) => ({ ...u, lastName: "Mine" })));
+    const theirs = { ...user, lastName: "Theirs", phone: "+32 470 00 00 00" };
+    remote.beforePush = (items) => {
+      if (items.some((i) => i.entityId === user.id) && remote.held.get(user.id)!.version === 1) remote.editInCloud("user", user.id, theirs);
+    };
+    const report = await e.run();
+    expect(report.conflicts).toBe(1);
+    const [c] = e.conflicts();
+    expect(c).toMatchObject({ entityId: user.id, remoteVersion: 2, remoteDoc: theirs });
+    const differ = Object.keys(theirs).filter((k) => JSON.stringify((c!.localDoc as Record<string, unknown>)[k]) !== JSON.stringify((theirs as Record<string, unknown>)[k]));
+    expect(differ).toEqual(["lastName"]);
+    expect(store.get("user", user.id)).toMatchObject({ lastName: "Mine", phone: "+32 470 00 00 00" });
+    expect(remote.held.get(user.id)!.doc).toEqual(theirs);
+    // Keeping mine does not undo their phone.
+    await e.resolve(c!.id, "mine");
+    expect(remote.held.get(user.id)!.doc).toMatchObject({ lastName: "Mine", phone: "+32 470 00 00 00" });
+    expect((await e.run()).outcome).toBe("done");
+    expect(cloudDocs()).toEqual(localDocs());
+  });
+
+  it("counts a conflict once per entity, however many cloud changes of it the feed shows", async () => {
+    fill(1, 1);
+    const { engine: e } = engine();
+    await e.run();
+    const user = store.list("user")[0]!;
+    store.act({ name: "test.rename" }, (tx) => tx.update("user", user.id, (u) => ({ ...u, lastName: "Mine" })));
+    remote.editInCloud("user", user.id, { ...user, lastName: "Theirs" });
+    remote.editInCloud("user", user.id, { ...user, lastName: "Theirs again" });
+    const report = await e.run();
+    expect(e.conflicts()).toHaveLength(1);
+    expect(report.conflicts).toBe(1);
+    expect(e.conflicts()[0]).toMatchObject({ remoteVersion: 3, remoteDoc: { lastName: "Theirs again" } });
+  });
+});
