@@ -1,3 +1,5 @@
+import { realScheduler } from "../ports/scheduler.ts";
+
 /**
  * When to try again after a transient failure: exponential backoff with "equal jitter"
  * (half the step fixed, half random), capped, and never earlier than the server asked
@@ -51,17 +53,5 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   return Math.max(0, at - nowMs);
 }
 
-/** A Sleep on real timers, for the composition root (never used by core logic directly). */
-export const timerSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+/** A Sleep on real timers, for the composition root and tools (the scheduler port's real one). */
+export const timerSleep: Sleep = (ms, signal) => realScheduler().sleep(ms, signal);
