@@ -58,7 +58,7 @@ const rendererBoundary = {
           { regex: "^(electron|better-sqlite3)/", message: "renderer/ cannot use Electron or SQLite directly." },
           { regex: "(^|/)core/store(/|$)", message: "renderer/ must not import the site store; use the typed client (renderer/src/api/client.ts)." },
           { regex: "(^|/)core/app(/|$)", message: "renderer/ must not import the app composition root; use the typed client." },
-          { regex: "(^|/)core/devices/(.+/)?adapters(/|$)", message: "renderer/ must not import device adapters; devices are reached through procedures." },
+          { regex: "(^|/)core/devices/(.+/)?(adapters|noble|node-hid|sim)(/|$)", message: "renderer/ must not import device adapters or simulators; devices are reached through procedures." },
           { regex: "^(\\.{1,2}/)+(cli|electron)(/|$)", message: "renderer/ must not import the CLI or the Electron shell." },
         ],
       },

@@ -50,7 +50,7 @@ describe("layer boundaries", () => {
     expect(await violations("core/store/__lint_probe__.ts", code)).toEqual([]);
   });
 
-  it("renderer/ may not import Node builtins, electron, SQLite, the store, the app root, device adapters, cli/ or electron/", async () => {
+  it("renderer/ may not import Node builtins, electron, SQLite, the store, the app root, device adapters and simulators, cli/ or electron/", async () => {
     const code = [
       'import { readFileSync } from "node:fs";',
       'import path from "path";',
@@ -60,12 +60,15 @@ describe("layer boundaries", () => {
       'import { x } from "../../core/store/x";',
       'import { createLintelApp } from "../../core/app/lintel-app.ts";',
       'import { NobleAdapter } from "../../core/devices/ble/adapters/noble.ts";',
+      'import { createNobleCentral } from "../../core/devices/ble/noble/central.ts";',
+      'import { createSimulatedCentral } from "../../core/devices/ble/sim/central.ts";',
+      'import { openNodeHid } from "../../core/devices/hid/node-hid/node-hid-port.ts";',
       'import { main } from "../../cli/main.ts";',
       'import { bridge } from "../../electron/preload/index.ts";',
-      "export { readFileSync, path, spawn, ipcRenderer, Database, x, createLintelApp, NobleAdapter, main, bridge };",
+      "export { readFileSync, path, spawn, ipcRenderer, Database, x, createLintelApp, NobleAdapter, createNobleCentral, createSimulatedCentral, openNodeHid, main, bridge };",
     ].join("\n");
     const found = await violations("renderer/src/__lint_probe__.ts", code);
-    for (let line = 1; line <= 10; line++) expect(found).toContain(`${line}:no-restricted-imports`);
+    for (let line = 1; line <= 13; line++) expect(found).toContain(`${line}:no-restricted-imports`);
   });
 
   it("renderer/ may import the contract, shared types, Vue and Pinia", async () => {
