@@ -9,6 +9,7 @@ import { readSiteView, type SiteReader } from "./site-view.ts";
 import { formatOf, readSource, refuseOversized, type FileFormat, type PeopleSource } from "./source.ts";
 import type { Table } from "./table.ts";
 import { PeopleWriter, type PeopleImportCounts } from "./write.ts";
+import { PARALLEL_MIN_ROWS, PERSON_VALUES, personAt, refusalOf, startCheckJob, type CheckJob, type WorkerMessage } from "./parallel.ts";
 import { readXlsx } from "./xlsx.ts";
 
 /**
@@ -47,6 +48,8 @@ export interface PeopleFile {
   readonly delimiter: CsvDelimiter | null;
   readonly sheets: readonly string[];
   readonly sheet: string | null;
+  /** A CSV's decoded text, for a commit that checks it on a worker (parallel.ts). */
+  readonly csvText?: string;
 }
 
 /** Reads and parses a file; throws an `import.*` AppError for a file that cannot be read at all. */
@@ -60,7 +63,7 @@ export async function readPeopleFile(request: PeopleFileRequest): Promise<People
   }
   const { text, encoding } = decodeCsvBytes(bytes);
   const t = parseCsv(text, request.delimiter);
-  return { format, table: t, bytes: bytes.byteLength, encoding, delimiter: t.delimiter, sheets: [], sheet: null };
+  return { format, table: t, bytes: bytes.byteLength, encoding, delimiter: t.delimiter, sheets: [], sheet: null, csvText: text };
 }
 
 /** The file's own problems before any row: empty, header only, columns missing or mis-chosen. */
@@ -163,11 +166,84 @@ export function commitPeople(
 ): PeopleImportCounts {
   const { mapping, problems } = tableProblems(file, options.mapping);
   if (problems.total > 0) throw importRefused(problems);
-  return store.act({ name: IMPORT_ACTION, ...(options.actor === undefined ? {} : { actor: options.actor }) }, (tx) => {
-    const site = readSiteView(tx);
-    const writer = new PeopleWriter(tx, site, options.ids);
-    checkPeople(file.table, mapping, site, problems, { onPerson: (p) => writer.add(p), onProgress: (f) => options.onProgress?.("writing", f) });
-    if (problems.total > 0) throw importRefused(problems);
-    return writer.finish();
-  });
+  const { csvText, delimiter } = file;
+  const parallel = csvText !== undefined && delimiter !== null && file.table.approxRows >= PARALLEL_MIN_ROWS;
+  let worker: CheckJob | null = null;
+  try {
+    return store.act({ name: IMPORT_ACTION, ...(options.actor === undefined ? {} : { actor: options.actor }) }, (tx) => {
+      const lists = { user: tx.list("user"), tag: tx.list("tag"), accessGroup: tx.list("accessGroup") };
+      const site = readSiteView({ list: (entity: keyof typeof lists) => lists[entity] } as unknown as SiteReader);
+      const writer = new PeopleWriter(tx, site, options.ids);
+      if (parallel) worker = startCheckJob(csvText, delimiter, mapping, { at: tx.at, users: lists.user, tags: lists.tag, groups: lists.accessGroup });
+      // Check and write here until the worker has caught up (its start-up is not time lost), then hand over.
+      let live = worker;
+      let wrote = 0;
+      const ahead: PeopleMessage[] = [];
+      try {
+        checkPeople(file.table, mapping, site, problems, {
+          onPerson: (p) => {
+            writer.add(p);
+            if (++wrote % HANDOVER_EVERY !== 0 || live === null || problems.total > 0) return;
+            for (let m = live.poll(); m !== undefined; m = live.poll()) {
+              if (m.kind === "people") {
+                if (m.first + m.values.length / PERSON_VALUES > wrote) ahead.push(m);
+                continue;
+              }
+              // Done (this thread will find the same problems), failed or refused: go on here.
+              live = null;
+              return;
+            }
+            if (ahead.length > 0) throw HANDOVER;
+          },
+          onProgress: (f) => options.onProgress?.("writing", f),
+        });
+      } catch (e) {
+        if (e !== HANDOVER || live === null) throw e;
+        return writeFromWorker(writer, live, ahead, wrote, options);
+      }
+      if (problems.total > 0) throw importRefused(problems);
+      return writer.finish();
+    });
+  } finally {
+    (worker as CheckJob | null)?.close();
+  }
+}
+
+/** Thrown out of the row walk to hand the rest to the worker. */
+const HANDOVER = Symbol("handover");
+/** Good people written between two looks at the worker. */
+const HANDOVER_EVERY = 256;
+
+type PeopleMessage = Extract<WorkerMessage, { kind: "people" }>;
+
+/**
+ * Writes the people the worker checks as they come (parallel.ts), after those this
+ * thread wrote itself; the worker checks every row, so its problems are the file's.
+ */
+function writeFromWorker(writer: PeopleWriter, worker: CheckJob, ahead: readonly PeopleMessage[], wrote: number, options: { readonly onProgress?: ImportProgress }): PeopleImportCounts {
+  for (let a = 0; ; a++) {
+    const m = a < ahead.length ? ahead[a]! : worker.next();
+    switch (m.kind) {
+      case "people": {
+        const v = m.values;
+        // Skip those this thread wrote already.
+        for (let i = Math.max(0, wrote - m.first) * PERSON_VALUES; i < v.length; i += PERSON_VALUES) writer.addBuilt(personAt(v, i), v[i + 5]!, v[i + 6]!);
+        options.onProgress?.("writing", m.progress);
+        break;
+      }
+      case "done": {
+        if (m.problemCount > 0) {
+          const problems = new ProblemList();
+          problems.listed.push(...m.problems);
+          problems.total = m.problemCount;
+          throw importRefused(problems);
+        }
+        return writer.finish();
+      }
+      case "refused":
+        throw refusalOf(m);
+      case "failed":
+        throw new Error(`people import: the check worker failed: ${m.message}`);
+    }
+  }
 }

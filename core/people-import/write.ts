@@ -19,6 +19,9 @@ export interface PeopleImportCounts {
 
 const PLACEHOLDER_ID = "00000000-0000-7000-8000-000000000000";
 
+/** The user document every imported person starts from (the schema's defaults, key-sorted), stamped `at`. */
+export const userTemplate = (at: string): User => canonical(User.parse({ id: PLACEHOLDER_ID, firstName: "-", lastName: "-", createdAt: at }));
+
 /** People written per bulk insert: big enough for few statements' setup, small enough that rows die young. */
 const CHUNK = 512;
 
@@ -31,7 +34,7 @@ const canonical = <T>(value: T): T => JSON.parse(canonicalJson(value)) as T;
  * canonical JSON has them), so a document's JSON is the pieces joined with its values'
  * JSON. Three times faster than `JSON.stringify` of each document, and the same text.
  */
-function jsonPieces<T extends object>(template: T, fields: readonly (keyof T & string)[]): readonly string[] {
+export function jsonPieces<T extends object>(template: T, fields: readonly (keyof T & string)[]): readonly string[] {
   const probe: Record<string, unknown> = { ...(template as Record<string, unknown>) };
   const marks = fields.map((f, i) => {
     probe[f] = `\u0001${i}\u0001`;
@@ -51,7 +54,7 @@ function jsonPieces<T extends object>(template: T, fields: readonly (keyof T & s
 }
 
 /** The values a user's and a tag's documents get from the file, in their JSON's (sorted) key order. */
-const USER_FIELDS = ["email", "firstName", "id", "lastName", "phone", "role", "waysOfOpening"] as const;
+export const USER_FIELDS = ["email", "firstName", "id", "lastName", "phone", "role", "waysOfOpening"] as const;
 const TAG_FIELDS = ["id", "number", "userId"] as const;
 
 /**
@@ -104,7 +107,7 @@ export class PeopleWriter {
     ids: IdSource,
   ) {
     this.ids = blockIds(ids);
-    this.user = canonical(User.parse({ id: PLACEHOLDER_ID, firstName: "-", lastName: "-", createdAt: tx.at }));
+    this.user = userTemplate(tx.at);
     this.tag = canonical(Tag.parse({ id: PLACEHOLDER_ID, number: "0000", state: "assigned", userId: PLACEHOLDER_ID, assignedAt: tx.at }));
     this.waysWithTag = canonical({ ...this.user.waysOfOpening, tag: true });
     this.userJson = jsonPieces(this.user, USER_FIELDS);
@@ -127,6 +130,30 @@ export class PeopleWriter {
     const ways = p.tags.length > 0 ? this.waysJson.withTag : this.waysJson.without;
     const json = `${j[0]}${jsonOrNull(p.email)}${j[1]}${jsonString(p.firstName)}${j[2]}"${id}"${j[3]}${jsonString(p.lastName)}${j[4]}${jsonOrNull(p.phone)}${j[5]}"${p.role}"${j[6]}${ways}${j[7]}`;
     this.users.push({ doc: user, json });
+    this.afterUser(p, id);
+  }
+
+  /**
+   * As {@link add}, for a person whose user JSON was built elsewhere (the check worker,
+   * parallel.ts) around the id: `before` + the id's JSON + `after`. The store checks a
+   * sample of these documents in full, as it does the others.
+   */
+  addBuilt(p: DraftPerson, before: string, after: string): void {
+    const id = this.ids.next();
+    const user: User = { ...this.user };
+    user.id = id;
+    user.firstName = p.firstName;
+    user.lastName = p.lastName;
+    user.email = p.email;
+    user.phone = p.phone;
+    user.role = p.role;
+    if (p.tags.length > 0) user.waysOfOpening = this.waysWithTag;
+    this.users.push({ doc: user, json: `${before}"${id}"${after}` });
+    this.afterUser(p, id);
+  }
+
+  /** A person's tags and access groups, once their user is queued. */
+  private afterUser(p: DraftPerson, id: string): void {
     for (const number of p.tags) {
       const existing = this.site.tagsByNumber.get(number);
       if (existing) {
@@ -178,4 +205,20 @@ export class PeopleWriter {
     for (const [groupId, userIds] of this.members) tx.update("accessGroup", groupId, (g) => ({ ...g, userIds: [...g.userIds, ...userIds] }));
     return { ...this.written, existingTags: this.assign.length };
   }
+}
+
+/**
+ * A user's JSON for the check worker (parallel.ts), built as {@link PeopleWriter.add}
+ * builds it but without the id, which the writing thread draws: the text before the
+ * id's JSON and the text after it.
+ */
+export function userJsonAround(at: string): (p: DraftPerson) => readonly [string, string] {
+  const user = userTemplate(at);
+  const j = jsonPieces(user, USER_FIELDS);
+  const withTag = JSON.stringify(canonical({ ...user.waysOfOpening, tag: true }));
+  const without = JSON.stringify(user.waysOfOpening);
+  return (p) => [
+    `${j[0]}${jsonOrNull(p.email)}${j[1]}${jsonString(p.firstName)}${j[2]}`,
+    `${j[3]}${jsonString(p.lastName)}${j[4]}${jsonOrNull(p.phone)}${j[5]}"${p.role}"${j[6]}${p.tags.length > 0 ? withTag : without}${j[7]}`,
+  ];
 }

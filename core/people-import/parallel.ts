@@ -1,0 +1,177 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import type { AccessGroup, Role, Tag, User } from "../domain/index.ts";
+import { AppError } from "../errors/index.ts";
+import type { DraftPerson } from "./check.ts";
+import type { CsvDelimiter } from "./csv.ts";
+import type { PeopleMapping } from "./mapping.ts";
+import { type ImportProblem } from "./problems.ts";
+
+/**
+ * A commit on two threads (issue 5's budget): a worker splits and checks the CSV and
+ * builds each person's user JSON while this thread, inside the commit's one
+ * transaction, writes the people it has sent so far. All-or-nothing still holds: the
+ * worker reports every problem at the end, and any problem throws inside the
+ * transaction, which rolls everything back.
+ *
+ * The commit is synchronous (it runs inside `store.act`), so this thread receives with
+ * `receiveMessageOnPort` and sleeps on a shared counter (`Atomics.wait`) the worker
+ * bumps after each message.
+ *
+ * This thread checks and writes on its own until the worker has caught up with it, then
+ * takes the rest from the worker, so a worker that is slow to start costs nothing.
+ *
+ * Where the worker runs: from TypeScript sources (vitest, `lintel serve` and the CLI
+ * under tsx) it is check-worker.ts loaded with tsx; from a bundle, a
+ * `people-import-worker.js` next to the bundle, if the build made one. Where there is
+ * none, or it cannot start, `startCheckJob` gives null and the commit checks on its
+ * own thread (Electron's bundle today: it has no worker entry). A worker that fails
+ * before the hand-over is dropped and this thread goes on alone; one that fails after
+ * it throws, and the transaction rolls back. The worker is started once per process
+ * and kept (see `shared`).
+ */
+
+/** Rows below which a worker's start-up costs more than it saves. */
+export const PARALLEL_MIN_ROWS = 5000;
+/** How long a silent worker is waited for before the commit gives up. */
+const SILENCE_MS = 60_000;
+
+/** One commit's work for the worker. */
+export interface WorkerJob {
+  readonly text: string;
+  readonly delimiter: CsvDelimiter;
+  readonly mapping: PeopleMapping;
+  readonly site: WorkerSite;
+  /** Where the worker answers. */
+  readonly port: MessagePort;
+  /** [0]: bumped after each answer; [1]: set when the writer stops listening. */
+  readonly flag: Int32Array;
+}
+
+/** The site as the worker checks against it: read inside the transaction, sent once. */
+export interface WorkerSite {
+  readonly at: string;
+  readonly users: readonly User[];
+  readonly tags: readonly Tag[];
+  readonly groups: readonly AccessGroup[];
+}
+
+export type WorkerMessage =
+  /** Nine values per person: first, last, e-mail, phone, role, JSON before the id, JSON after it, tags and group ids joined by ",". */
+  /** `first`: how many good people of the file come before these. */
+  | { readonly kind: "people"; readonly first: number; readonly values: readonly (string | null)[]; readonly progress: number }
+  | { readonly kind: "done"; readonly rows: number; readonly problems: readonly ImportProblem[]; readonly problemCount: number }
+  | { readonly kind: "refused"; readonly code: string; readonly message: string; readonly details: unknown }
+  | { readonly kind: "failed"; readonly message: string };
+
+export interface CheckJob {
+  /** The next message if there is one, without waiting. */
+  poll(): WorkerMessage | undefined;
+  /** The next message, waiting for it. */
+  next(): WorkerMessage;
+  /** Stops listening (the worker drops the job at its next chunk). */
+  close(): void;
+}
+
+/**
+ * The worker, started on first use and kept (unreferenced, so it never keeps the process
+ * alive): its start-up (loading the checks and the domain's schemas) is paid once, not
+ * per import. False once it could not be started.
+ */
+let shared: Worker | false | undefined;
+
+function sharedWorker(): Worker | null {
+  if (shared === undefined) {
+    const script = workerScript();
+    try {
+      shared = script === null ? false : new Worker(script.source, { eval: script.eval });
+    } catch {
+      shared = false;
+    }
+    if (shared !== false) {
+      shared.unref();
+      // A failure is answered to each job; this only keeps an uncaught one from crashing the process.
+      shared.on("error", () => undefined);
+      shared.on("exit", () => (shared = undefined));
+    }
+  }
+  return shared === false ? null : shared;
+}
+
+/** Gives the worker a CSV to check against `site`, or null where no worker can run. */
+export function startCheckJob(text: string, delimiter: CsvDelimiter, mapping: PeopleMapping, site: WorkerSite): CheckJob | null {
+  const worker = sharedWorker();
+  if (worker === null) return null;
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const { port1, port2 } = new MessageChannel();
+  const job: WorkerJob = { text, delimiter, mapping, site, port: port2, flag };
+  worker.postMessage(job, [port2]);
+  return {
+    poll: () => receiveMessageOnPort(port1)?.message as WorkerMessage | undefined,
+    next() {
+      for (;;) {
+        const seen = Atomics.load(flag, 0);
+        const got = receiveMessageOnPort(port1);
+        if (got !== undefined) return got.message as WorkerMessage;
+        if (Atomics.wait(flag, 0, seen, SILENCE_MS) === "timed-out" && Atomics.load(flag, 0) === seen) {
+          return { kind: "failed", message: `the check worker said nothing for ${SILENCE_MS / 1000} s` };
+        }
+      }
+    },
+    close() {
+      Atomics.store(flag, 1, 1);
+      port1.close();
+    },
+  };
+}
+
+/**
+ * The worker's script, or null where there is none. From sources it is loaded through
+ * a bootstrap that registers tsx's loader in the worker first (Node 20 does not pass
+ * `--import tsx` on to a worker's module loader).
+ */
+function workerScript(): { readonly source: string | URL; readonly eval: boolean } | null {
+  const here = import.meta.url;
+  if (!here.startsWith("file:")) return null;
+  // Names built at run time, so a bundler leaves them alone.
+  if (!here.endsWith(".ts")) {
+    const url = new URL(["./people-import-worker", "js"].join("."), here);
+    return existsSync(fileURLToPath(url)) ? { source: url, eval: false } : null;
+  }
+  const url = new URL(["./check-worker", "ts"].join("."), here);
+  let tsx: string;
+  try {
+    tsx = createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs");
+  } catch {
+    return null;
+  }
+  if (!existsSync(tsx) || !existsSync(fileURLToPath(url))) return null;
+  const source = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+  return { source, eval: true };
+}
+
+/** Shared by people with no tags or groups. */
+const NONE = Object.freeze([]) as unknown as string[];
+
+/** Values per person in a "people" message. */
+export const PERSON_VALUES = 9;
+
+/** The person at `i` of a "people" message (user JSON at i + 5 and i + 6). */
+export function personAt(values: readonly (string | null)[], i: number): DraftPerson {
+  const tags = values[i + 7]!;
+  const groups = values[i + 8]!;
+  return {
+    line: 0,
+    firstName: values[i]!,
+    lastName: values[i + 1]!,
+    email: values[i + 2] ?? null,
+    phone: values[i + 3] ?? null,
+    role: values[i + 4] as Role,
+    tags: tags === "" ? NONE : tags.split(","),
+    groupIds: groups === "" ? NONE : groups.split(","),
+  };
+}
+
+export const refusalOf = (m: Extract<WorkerMessage, { kind: "refused" }>) => new AppError(m.code, m.message, m.details);
