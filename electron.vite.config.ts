@@ -17,7 +17,12 @@ export default defineConfig({
       outDir: resolve(root, "out/main"),
       // Bundle zod, uuid and the core; keep only the native module (and its loader) external.
       externalizeDeps: false,
-      lib: { entry: resolve(root, "electron/main/index.ts"), formats: ["es"] },
+      // The people import's check worker is its own entry, found next to the bundle at run
+      // time (core/people-import/parallel.ts), so big imports check and write in parallel.
+      lib: {
+        entry: { index: resolve(root, "electron/main/index.ts"), "people-import-worker": resolve(root, "core/people-import/check-worker.ts") },
+        formats: ["es"],
+      },
       rolldownOptions: {
         external: ["better-sqlite3", "bindings", "node-hid", "@abandonware/noble"],
       },

@@ -1,0 +1,43 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { describe, expect, it } from "vitest";
+import { guessMapping } from "../../core/people-import/mapping.ts";
+import { PERSON_VALUES, type WorkerJob, type WorkerMessage } from "../../core/people-import/parallel.ts";
+import { peopleCsv } from "../bench/import/generator.ts";
+
+/**
+ * The desktop app's bundle (out/main, from `npm run build`) carries the people import's
+ * check worker as its own entry, found next to the bundle at run time: run it as the
+ * app would and check a CSV with it.
+ */
+describe("the bundled check worker of the people import", () => {
+  it("is built next to the main bundle and checks every row of a CSV", async () => {
+    const script = resolve("out/main/people-import-worker.js");
+    expect(existsSync(script)).toBe(true);
+    const text = peopleCsv(300);
+    const worker = new Worker(script);
+    try {
+      const flag = new Int32Array(new SharedArrayBuffer(8));
+      const { port1, port2 } = new MessageChannel();
+      const job: WorkerJob = { text, delimiter: ",", mapping: guessMapping(text.split("\r\n")[0]!.split(",")), site: { at: "2026-01-01T00:00:00.000Z", users: [], tags: [], groups: [] }, port: port2, flag };
+      worker.postMessage(job, [port2]);
+      let people = 0;
+      let last: WorkerMessage | undefined;
+      while (last === undefined || last.kind === "people") {
+        const seen = Atomics.load(flag, 0);
+        const m = receiveMessageOnPort(port1)?.message as WorkerMessage | undefined;
+        if (m === undefined) {
+          expect(Atomics.wait(flag, 0, seen, 20_000)).not.toBe("timed-out");
+          continue;
+        }
+        if (m.kind === "people") people += m.values.length / PERSON_VALUES;
+        last = m;
+      }
+      expect(last).toMatchObject({ kind: "done", rows: 300, problemCount: 0 });
+      expect(people).toBe(300);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
