@@ -74,6 +74,8 @@ export function createLintelApp(options: LintelAppOptions): LintelApp {
   // Outside Electron (CLI, `lintel serve`) secrets go to an encrypted file in the data folder.
   const vault = options.vault ?? (options.transport === "electron" ? undefined : fileVaultFor(options.dataDir, process.env));
   const scheduler = options.scheduler ?? realScheduler();
+  // The KS cloud to sign in to and sync with: the emulator of `npm run cloud` unless told.
+  const cloudUrl = options.cloudUrl ?? process.env["LINTEL_CLOUD_URL"] ?? "http://127.0.0.1:4480";
   const commissioning = new CommissioningFlow({
     clock,
     ids,
@@ -107,7 +109,7 @@ export function createLintelApp(options: LintelAppOptions): LintelApp {
       readerHandlers(workspace, events, tagReaders),
       commissioningHandlers(workspace, events, commissioning, { vault }),
       cloudHandlers(workspace, events, {
-        cloudUrl: options.cloudUrl ?? process.env["LINTEL_CLOUD_URL"] ?? "http://127.0.0.1:4480",
+        cloudUrl,
         clock,
         vault,
         fetch: options.fetch,
@@ -119,7 +121,7 @@ export function createLintelApp(options: LintelAppOptions): LintelApp {
         nativeBinding: options.nativeBinding,
         deviceName: `Lintel on ${platform()}`,
       }),
-      handoverHandlers(workspace, events, { clock, ids, nativeBinding: options.nativeBinding, session: sessionFromVault({ cloudUrl: options.cloudUrl ?? process.env["LINTEL_CLOUD_URL"] ?? "http://127.0.0.1:4480", clock, vault, fetch: options.fetch }) }),
+      handoverHandlers(workspace, events, { clock, ids, nativeBinding: options.nativeBinding, session: sessionFromVault({ cloudUrl, clock, vault, fetch: options.fetch }) }),
     ),
   );
   const close = (): void => {
