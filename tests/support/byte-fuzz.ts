@@ -42,3 +42,28 @@ export function mutate(base: Uint8Array, rnd: () => number, edges: readonly numb
   }
   return b;
 }
+
+/**
+ * Counts what a fuzz run's calls did: accepted, refused with the codec's own error
+ * class (by code), or anything else ("foreign": the first five kept, the rest counted).
+ */
+export class FuzzTally {
+  readonly codes = new Map<string, number>();
+  readonly foreign: unknown[] = [];
+  accepted = 0;
+  calls = 0;
+
+  constructor(private readonly typed: new (...args: never[]) => Error & { readonly code: string }) {}
+
+  readonly run = (f: () => unknown): void => {
+    this.calls++;
+    try {
+      f();
+      this.accepted++;
+    } catch (e) {
+      if (e instanceof this.typed) this.codes.set(e.code, (this.codes.get(e.code) ?? 0) + 1);
+      else if (this.foreign.length < 5) this.foreign.push(e);
+      else this.foreign.length++;
+    }
+  };
+}

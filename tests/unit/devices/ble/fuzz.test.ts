@@ -13,7 +13,7 @@ import { fromHex } from "../../../../core/devices/ble/bytes.ts";
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "../../../../core/devices/ble/commands.ts";
 import { BleCodecError } from "../../../../core/devices/ble/errors.ts";
 import { SecureChannel, decodeSessionFrame, deriveSessionKeys, encodeSessionFrame } from "../../../../core/devices/ble/session.ts";
-import { mutate, prng } from "../../../support/byte-fuzz.ts";
+import { FuzzTally, mutate, prng } from "../../../support/byte-fuzz.ts";
 
 
 const keys = deriveSessionKeys(new Uint8Array(32).fill(5));
@@ -59,21 +59,8 @@ describe("fuzz: every decoder and the Reassembler", () => {
       decodeResponse,
       decodeSessionFrame,
     ];
-    const codes = new Map<string, number>();
-    const foreign: unknown[] = [];
-    let accepted = 0;
-    let calls = 0;
-    const run = (f: () => unknown) => {
-      calls++;
-      try {
-        f();
-        accepted++;
-      } catch (e) {
-        if (e instanceof BleCodecError) codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
-        else if (foreign.length < 5) foreign.push(e);
-        else foreign.length++;
-      }
-    };
+    const tally = new FuzzTally(BleCodecError);
+    const { run, codes, foreign } = tally;
 
     let rx = new Reassembler(40, 8, 512);
     const channel = new SecureChannel(keys, "initiator");
@@ -98,11 +85,11 @@ describe("fuzz: every decoder and the Reassembler", () => {
       if (i % 10 === 1) run(() => window.acknowledged(input[0] ?? 0));
     }
     const ms = performance.now() - started;
-    const summary = { inputs: INPUTS, calls, accepted, ms: Math.round(ms), codes: Object.fromEntries([...codes].sort()) };
+    const summary = { inputs: INPUTS, calls: tally.calls, accepted: tally.accepted, ms: Math.round(ms), codes: Object.fromEntries([...codes].sort()) };
     console.log(`[ble fuzz] ${JSON.stringify(summary)}`);
 
     expect(foreign).toEqual([]);
-    expect(calls).toBeGreaterThan(7 * INPUTS);
+    expect(tally.calls).toBeGreaterThan(7 * INPUTS);
     expect(codes.size).toBeGreaterThan(15);
   }, 20_000);
 });

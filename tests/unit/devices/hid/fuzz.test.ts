@@ -4,7 +4,7 @@ import { WedgeAssembler, classifyBurst, decodeBootReport, encodeKeystrokes } fro
 import { HidCodecError } from "../../../../core/devices/hid/errors.ts";
 import { normaliseTagNumber, parseWiegand26, type ReaderNumbering } from "../../../../core/devices/hid/tag-number.ts";
 import { crc8, decodeVendorReport, encodeVendorReport, tagNumberOf } from "../../../../core/devices/hid/vendor-report.ts";
-import { mutate, prng } from "../../../support/byte-fuzz.ts";
+import { FuzzTally, mutate, prng } from "../../../support/byte-fuzz.ts";
 
 
 /** Valid reports of both kinds, for mutation. */
@@ -53,22 +53,9 @@ describe("fuzz: every HID decoder and the WedgeAssembler", () => {
   it("≥ 100,000 random and mutated reports: no crash, no hang, only HidCodecError", () => {
     const rnd = prng(0x41d5);
     const seeds = corpus();
-    const codes = new Map<string, number>();
+    const tally = new FuzzTally(HidCodecError);
+    const { run, codes, foreign } = tally;
     const events = new Map<string, number>();
-    const foreign: unknown[] = [];
-    let accepted = 0;
-    let calls = 0;
-    const run = (f: () => unknown) => {
-      calls++;
-      try {
-        f();
-        accepted++;
-      } catch (e) {
-        if (e instanceof HidCodecError) codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
-        else if (foreign.length < 5) foreign.push(e);
-        else foreign.length++;
-      }
-    };
 
     const wedge = new WedgeAssembler();
     const slow = new WedgeAssembler({ timing: { readerMaxMs: 25, humanMinMs: 50, toleratedSlow: 0, minIntervals: 1 }, maxChars: 12 });
@@ -117,8 +104,8 @@ describe("fuzz: every HID decoder and the WedgeAssembler", () => {
     const ms = performance.now() - started;
     const summary = {
       inputs: INPUTS,
-      calls,
-      accepted,
+      calls: tally.calls,
+      accepted: tally.accepted,
       ms: Math.round(ms),
       events: Object.fromEntries([...events].sort()),
       codes: Object.fromEntries([...codes].sort()),
@@ -126,7 +113,7 @@ describe("fuzz: every HID decoder and the WedgeAssembler", () => {
     console.log(`[hid fuzz] ${JSON.stringify(summary)}`);
 
     expect(foreign).toEqual([]);
-    expect(calls).toBeGreaterThanOrEqual(7 * INPUTS);
+    expect(tally.calls).toBeGreaterThanOrEqual(7 * INPUTS);
     expect(codes.size).toBeGreaterThan(15);
     expect(events.get("scan") ?? 0).toBeGreaterThan(0);
     expect(events.get("dropped") ?? 0).toBeGreaterThan(0);
