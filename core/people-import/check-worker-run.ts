@@ -2,10 +2,10 @@ import { AppError } from "../errors/index.ts";
 import type { EntityName } from "../store/index.ts";
 import { checkPeople } from "./check.ts";
 import { parseCsv } from "./csv.ts";
-import { PERSON_VALUES, type WorkerJob, type WorkerMessage } from "./parallel.ts";
+import { PERSON_VALUES, pushPerson, type WorkerJob, type WorkerMessage } from "./parallel.ts";
 import { ProblemList } from "./problems.ts";
 import { readSiteView, type SiteReader } from "./site-view.ts";
-import { userJsonAround } from "./write.ts";
+import { userJson } from "./write.ts";
 
 /** People per message: few messages, and the writer is never far behind. */
 const CHUNK = 2048;
@@ -32,7 +32,7 @@ export function runCheckJob(job: WorkerJob): void {
     const lists: Record<string, readonly unknown[]> = { user: site.users, tag: site.tags, accessGroup: site.groups };
     const view = readSiteView({ list: (entity: EntityName) => lists[entity] ?? [] } as unknown as SiteReader);
     const problems = new ProblemList();
-    const around = userJsonAround(site.at);
+    const json = userJson(site.at);
     let values: (string | null)[] = [];
     let progress = 0;
     let first = 0;
@@ -41,8 +41,7 @@ export function runCheckJob(job: WorkerJob): void {
       onProgress: (f) => (progress = f),
       onPerson: (p) => {
         next++;
-        const [before, after] = around(p);
-        values.push(p.firstName, p.lastName, p.email, p.phone, p.role, before, after, p.tags.join(","), p.groupIds.join(","));
+        pushPerson(values, json, p);
         if (values.length >= CHUNK * PERSON_VALUES) {
           if (Atomics.load(flag, 1) !== 0) throw CANCELLED;
           post({ kind: "people", first, values, progress });

@@ -31,7 +31,7 @@ export function blockIds(source: IdSource, block: number = ID_BLOCK): IdSource {
           hi++;
           head = head.slice(0, 24) + hex6(hi);
         }
-        return head + hex6(lo);
+        return [head, hex6(lo)].join("");
       }
       const id = source.next();
       if (!UUID.test(id)) return id;

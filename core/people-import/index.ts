@@ -9,7 +9,7 @@ import { readSiteView, type SiteReader } from "./site-view.ts";
 import { formatOf, readSource, refuseOversized, type FileFormat, type PeopleSource } from "./source.ts";
 import type { Table } from "./table.ts";
 import { PeopleWriter, type PeopleImportCounts } from "./write.ts";
-import { PARALLEL_MIN_ROWS, PERSON_VALUES, personAt, refusalOf, startCheckJob, type CheckJob, type WorkerMessage } from "./parallel.ts";
+import { addPeople, PARALLEL_MIN_ROWS, PERSON_VALUES, refusalOf, startCheckJob, type CheckJob, type WorkerMessage } from "./parallel.ts";
 import { readXlsx } from "./xlsx.ts";
 
 /**
@@ -222,12 +222,11 @@ type PeopleMessage = Extract<WorkerMessage, { kind: "people" }>;
  */
 function writeFromWorker(writer: PeopleWriter, worker: CheckJob, ahead: readonly PeopleMessage[], wrote: number, options: { readonly onProgress?: ImportProgress }): PeopleImportCounts {
   for (let a = 0; ; a++) {
-    const m = a < ahead.length ? ahead[a]! : worker.next();
+    const m = a < ahead.length ? ahead[a]! : nextWhileWriting(worker, writer);
     switch (m.kind) {
       case "people": {
-        const v = m.values;
         // Skip those this thread wrote already.
-        for (let i = Math.max(0, wrote - m.first) * PERSON_VALUES; i < v.length; i += PERSON_VALUES) writer.addBuilt(personAt(v, i), v[i + 5]!, v[i + 6]!);
+        addPeople(writer, m.values, Math.max(0, wrote - m.first));
         options.onProgress?.("writing", m.progress);
         break;
       }
@@ -245,5 +244,14 @@ function writeFromWorker(writer: PeopleWriter, worker: CheckJob, ahead: readonly
       case "failed":
         throw new Error(`people import: the check worker failed: ${m.message}`);
     }
+  }
+}
+
+/** The worker's next message; while there is none, the writer writes tags that are ready. */
+function nextWhileWriting(worker: CheckJob, writer: PeopleWriter): WorkerMessage {
+  for (;;) {
+    const m = worker.poll();
+    if (m !== undefined) return m;
+    if (!writer.writeSomeTags()) return worker.next();
   }
 }

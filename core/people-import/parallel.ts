@@ -2,12 +2,14 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import type { AccessGroup, Role, Tag, User } from "../domain/index.ts";
+import type { AccessGroup, Tag, User } from "../domain/index.ts";
 import { AppError } from "../errors/index.ts";
 import type { DraftPerson } from "./check.ts";
 import type { CsvDelimiter } from "./csv.ts";
 import type { PeopleMapping } from "./mapping.ts";
 import { type ImportProblem } from "./problems.ts";
+import { searchKey } from "../store/user-search-keys.ts";
+import type { PeopleWriter, UserJson } from "./write.ts";
 
 /**
  * A commit on two threads (issue 5's budget): a worker splits and checks the CSV and
@@ -59,8 +61,7 @@ export interface WorkerSite {
 }
 
 export type WorkerMessage =
-  /** Nine values per person: first, last, e-mail, phone, role, JSON before the id, JSON after it, tags and group ids joined by ",". */
-  /** `first`: how many good people of the file come before these. */
+  /** PERSON_VALUES values per person; `first`: how many good people of the file come before these. */
   | { readonly kind: "people"; readonly first: number; readonly values: readonly (string | null)[]; readonly progress: number }
   | { readonly kind: "done"; readonly rows: number; readonly problems: readonly ImportProblem[]; readonly problemCount: number }
   | { readonly kind: "refused"; readonly code: string; readonly message: string; readonly details: unknown }
@@ -153,25 +154,28 @@ function workerScript(): { readonly source: string | URL; readonly eval: boolean
 }
 
 /** Shared by people with no tags or groups. */
-const NONE = Object.freeze([]) as unknown as string[];
+const NONE: readonly string[] = Object.freeze([]);
 
-/** Values per person in a "people" message. */
-export const PERSON_VALUES = 9;
+/**
+ * Values per person in a "people" message: the user's JSON before and after its id
+ * (see `userJson`), its first-name, last-name and e-mail search keys, then the tag
+ * numbers and the access group ids, each list joined by "," (neither has commas).
+ */
+export const PERSON_VALUES = 7;
 
-/** The person at `i` of a "people" message (user JSON at i + 5 and i + 6). */
-export function personAt(values: readonly (string | null)[], i: number): DraftPerson {
-  const tags = values[i + 7]!;
-  const groups = values[i + 8]!;
-  return {
-    line: 0,
-    firstName: values[i]!,
-    lastName: values[i + 1]!,
-    email: values[i + 2] ?? null,
-    phone: values[i + 3] ?? null,
-    role: values[i + 4] as Role,
-    tags: tags === "" ? NONE : tags.split(","),
-    groupIds: groups === "" ? NONE : groups.split(","),
-  };
+/** The worker's side: a checked person's values, appended to a "people" message's. */
+export function pushPerson(values: (string | null)[], json: UserJson, p: DraftPerson): void {
+  const [before, after] = json.around(p);
+  values.push(before, after, searchKey(p.firstName), searchKey(p.lastName), p.email === null ? null : searchKey(p.email), p.tags.join(","), p.groupIds.join(","));
+}
+
+/** The writer's side: the people of a "people" message, but the first `skip`, to the writer. */
+export function addPeople(writer: PeopleWriter, values: readonly (string | null)[], skip: number): void {
+  for (let i = skip * PERSON_VALUES; i < values.length; i += PERSON_VALUES) {
+    const tags = values[i + 5]!;
+    const groups = values[i + 6]!;
+    writer.addChecked(values[i]!, values[i + 1]!, values[i + 2]!, values[i + 3]!, values[i + 4] ?? null, tags === "" ? NONE : tags.split(","), groups === "" ? NONE : groups.split(","));
+  }
 }
 
 export const refusalOf = (m: Extract<WorkerMessage, { kind: "refused" }>) => new AppError(m.code, m.message, m.details);

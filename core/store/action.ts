@@ -34,7 +34,7 @@ export interface StoreTx {
    * canonical JSON, journaled compactly: see bulk-insert.ts for what the caller vouches
    * for and how the journal keeps each entity's seq and document.
    */
-  insertBulk<N extends EntityName>(entity: N, rows: readonly BulkRow<EntityOf<N>>[]): void;
+  insertBulk(entity: EntityName, rows: readonly BulkRow[]): void;
   /** Writes the whole next document; a next document equal to the current one writes nothing. */
   update<N extends EntityName>(
     entity: N,

@@ -1,6 +1,6 @@
 import { canonicalJson } from "./canonical-json.ts";
 import type { StatementCache } from "./database.ts";
-import { specOf, type EntityName } from "./entities.ts";
+import { specOf, type ColumnValue, type EntityName } from "./entities.ts";
 import { fromConstraintError, storeErrors } from "./store-errors.ts";
 
 /**
@@ -42,67 +42,81 @@ export const BULK_CHUNK = 1024;
 /** The `entity_id` of a bulk journal row. */
 export const BULK_ENTITY_ID = "*";
 
-/** One new document, with its canonical JSON already made by the caller. */
-export interface BulkRow<T> {
-  readonly doc: T;
-  /** `canonicalJson(doc)`; checked on a sample (see `insertBulk`). */
-  readonly json: string;
-}
+/**
+ * One new document as its table stores it: its id, its canonical JSON, then the
+ * entity's columns in the order `spec.columns` gives them (e.g. a user's `first_key`,
+ * `last_key`, `email_key`). The caller makes all of it (see `insertBulk` for what is
+ * checked); the row is bound to the insert as it is, with nothing copied or derived.
+ */
+export type BulkRow = readonly [id: string, json: string, ...columns: ColumnValue[]];
 
-/** Rows between two full schema checks of the documents the caller vouches for. */
+/** Rows between two full checks of the rows the caller vouches for. */
 const CHECK_EVERY = 1000;
 
 /**
- * Writes documents of one entity with one prepared statement per table and journals
- * them in chunks (see the module comment). The caller has validated every document
- * against the entity's schema (with defaults filled in) and made its canonical JSON:
- * a full zod parse of each of 200,000 documents would cost a fifth of the budget. The
- * first, the last and one in every {@link CHECK_EVERY} are still checked in full
- * (schema and canonical form), so a caller that builds documents the wrong way fails
- * loudly at once rather than writing bad rows quietly.
+ * Writes documents of one entity with one prepared statement and journals them in
+ * chunks (see the module comment). The caller has validated every document against
+ * the entity's schema (with defaults filled in) and made its canonical JSON and
+ * columns: a zod parse of each of 200,000 documents would cost a fifth of the
+ * import's budget, and deriving the columns here (a user's three search keys) another
+ * tenth, which the import does on its check worker instead. The first, the last and
+ * one in every {@link CHECK_EVERY} rows are still checked in full — the JSON parsed
+ * and checked against the schema, its canonical form, the id and the columns derived
+ * from it — so a caller that builds rows the wrong way fails loudly at once rather
+ * than writing bad rows quietly.
+ *
+ * Entities with join rows (access groups) are not written in bulk: their links would
+ * need each document.
  */
-export function insertBulk(
-  sql: StatementCache,
-  entity: EntityName,
-  rows: readonly BulkRow<{ readonly id: string }>[],
-  journalChunk: (ids: readonly string[]) => void,
-): void {
+export function insertBulk(sql: StatementCache, entity: EntityName, rows: readonly BulkRow[], journalChunk: (ids: readonly string[]) => void): void {
   if (entity === "site") throw storeErrors.refused(entity, "a site file has exactly one site");
   const spec = specOf(entity);
+  if (spec.links.length > 0) throw storeErrors.refused(entity, "a bulk insert writes no join rows; insert these one by one");
+  if (rows.length === 0) return;
+  let names: readonly string[] = [];
   const last = rows.length - 1;
   for (let i = 0; i <= last; i += i === last ? 1 : Math.min(CHECK_EVERY, last - i)) {
-    const row = rows[i]!;
-    const parsed = spec.schema.safeParse(row.doc);
-    if (!parsed.success) throw storeErrors.invalid(entity, parsed.error);
-    if (canonicalJson(parsed.data) !== row.json) throw storeErrors.refused(entity, `document ${row.doc.id} is not in its canonical form`);
+    const columns = checkRow(entity, rows[i]!);
+    if (i === 0) names = Object.keys(columns);
   }
-  if (rows.length === 0) return;
-
-  const names = Object.keys(spec.columns(rows[0]!.doc));
   const cols = ["id", "data", ...names];
   const insert = sql.get(`INSERT INTO ${spec.table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`);
-  const links = spec.links.map((l) => ({ ids: l.ids, stmt: sql.get(`INSERT INTO ${l.table} (${l.ownerColumn}, ${l.targetColumn}) VALUES (?, ?)`) }));
-  const values: unknown[] = new Array(cols.length);
   let chunk: string[] = [];
   for (const row of rows) {
-    const id = row.doc.id;
-    const columns = spec.columns(row.doc);
-    values[0] = id;
-    values[1] = row.json;
-    for (let c = 0; c < names.length; c++) values[c + 2] = columns[names[c]!];
     try {
-      insert.run(values);
-      for (const l of links) for (const target of l.ids(row.doc)) l.stmt.run(id, target);
+      insert.run(row);
     } catch (e) {
-      throw fromConstraintError(e, entity, id);
+      throw fromConstraintError(e, entity, row[0]);
     }
-    chunk.push(id);
+    chunk.push(row[0]);
     if (chunk.length === BULK_CHUNK) {
       journalChunk(chunk);
       chunk = [];
     }
   }
   if (chunk.length > 0) journalChunk(chunk);
+}
+
+/** One row checked in full (see `insertBulk`); gives the columns its document derives. */
+function checkRow(entity: EntityName, row: BulkRow): Readonly<Record<string, ColumnValue>> {
+  const spec = specOf(entity);
+  const [id, json, ...given] = row;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch {
+    throw storeErrors.refused(entity, `the document of ${id} is not JSON`);
+  }
+  const parsed = spec.schema.safeParse(doc);
+  if (!parsed.success) throw storeErrors.invalid(entity, parsed.error);
+  if (parsed.data.id !== id) throw storeErrors.refused(entity, `the row's id ${id} is not its document's (${parsed.data.id})`);
+  if (canonicalJson(parsed.data) !== json) throw storeErrors.refused(entity, `document ${id} is not in its canonical form`);
+  const columns = spec.columns(parsed.data);
+  const derived = Object.values(columns);
+  if (derived.length !== given.length || derived.some((v, c) => v !== given[c])) {
+    throw storeErrors.refused(entity, `the columns of ${id} (${JSON.stringify(given)}) are not those its document gives (${JSON.stringify(derived)})`);
+  }
+  return columns;
 }
 
 /**
