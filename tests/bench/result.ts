@@ -1,3 +1,6 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
 /**
  * The shape every bench area writes (shared/formats/bench.md): one JSON object per line
  * on stdout, with all seven keys in a fixed order so that other tools can diff runs.
@@ -48,4 +51,15 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * A full garbage collection now, so that one timed run does not pay for the garbage of
+ * the one before (V8's collector runs on helper threads that compete for the same
+ * cores). Node hides `gc` unless started with --expose-gc; the flag can be set at run
+ * time, and a fresh context then has the function.
+ */
+export function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
 }

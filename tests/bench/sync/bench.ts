@@ -14,7 +14,7 @@ import type { SecretVault } from "../../../core/ports/secret-vault.ts";
 import { SiteStore } from "../../../core/store/index.ts";
 import { openSync, timerSleep } from "../../../core/sync/index.ts";
 import { z } from "zod";
-import { median, type BenchContext } from "../result.ts";
+import { collectGarbage, median, type BenchContext } from "../result.ts";
 
 /**
  * `npm run -s bench -- sync`: a 10,000-entity site synced to the KS cloud emulator on
@@ -176,7 +176,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       await subscribe(store.siteId);
       const rnd = seededRandom(r);
       const sync = openSync(store, { remote, clock: systemClock, sleep: timerSleep, random: () => rnd()[0]! / 256 });
-      global.gc?.();
+      collectGarbage();
       rssBefore = process.memoryUsage().rss;
       let peak = rssBefore;
       const sampler = setInterval(() => {
