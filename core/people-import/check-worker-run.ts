@@ -2,10 +2,12 @@ import { AppError } from "../errors/index.ts";
 import type { EntityName } from "../store/index.ts";
 import { checkPeople } from "./check.ts";
 import { parseCsv } from "./csv.ts";
-import { PERSON_VALUES, pushPerson, type WorkerJob, type WorkerMessage } from "./parallel.ts";
+import type { ColumnValue } from "../store/entities.ts";
+import { importIds } from "./ids.ts";
+import { type WorkerJob, type WorkerMessage } from "./parallel.ts";
 import { ProblemList } from "./problems.ts";
 import { readSiteView, type SiteReader } from "./site-view.ts";
-import { userJson } from "./write.ts";
+import { PersonRows } from "./write.ts";
 
 /** People per message: few messages, and the writer is never far behind. */
 const CHUNK = 2048;
@@ -16,8 +18,9 @@ const CANCELLED = Symbol("cancelled");
 /**
  * The worker's part of a parallel commit: split the CSV, check every row against the
  * site the writing thread read inside its transaction, and send the good people in
- * chunks with their user JSON built (all but the id), each chunk saying how many good
- * people come before it; then the problems. Once a problem is found no more people are
+ * chunks as the rows they become (PersonRows, with the ids the writing thread would
+ * give them), each chunk saying how many good people come before it; then the
+ * problems. Once a problem is found no more people are
  * sent, as nothing will be written.
  */
 export function runCheckJob(job: WorkerJob): void {
@@ -32,8 +35,8 @@ export function runCheckJob(job: WorkerJob): void {
     const lists: Record<string, readonly unknown[]> = { user: site.users, tag: site.tags, accessGroup: site.groups };
     const view = readSiteView({ list: (entity: EntityName) => lists[entity] ?? [] } as unknown as SiteReader);
     const problems = new ProblemList();
-    const json = userJson(site.at);
-    let values: (string | null)[] = [];
+    const rows = new PersonRows(site.at, view, importIds(site.firstId));
+    let values: ColumnValue[] = [];
     let progress = 0;
     let first = 0;
     let next = 0;
@@ -41,16 +44,16 @@ export function runCheckJob(job: WorkerJob): void {
       onProgress: (f) => (progress = f),
       onPerson: (p) => {
         next++;
-        pushPerson(values, json, p);
-        if (values.length >= CHUNK * PERSON_VALUES) {
+        rows.encode(values, p);
+        if (next - first === CHUNK) {
           if (Atomics.load(flag, 1) !== 0) throw CANCELLED;
-          post({ kind: "people", first, values, progress });
+          post({ kind: "people", first, count: CHUNK, values, progress });
           values = [];
           first = next;
         }
       },
     });
-    if (values.length > 0 && problems.total === 0) post({ kind: "people", first, values, progress });
+    if (next > first && problems.total === 0) post({ kind: "people", first, count: next - first, values, progress });
     post({ kind: "done", rows: counts.rows, problems: problems.listed, problemCount: problems.total });
   } catch (e) {
     if (e === CANCELLED) return;

@@ -1,5 +1,6 @@
 import type { IdSource } from "../ports/ids.ts";
 import type { ActionInfo, StoreTx } from "../store/index.ts";
+import type { ColumnValue } from "../store/entities.ts";
 import { checkPeople, type PreviewRow } from "./check.ts";
 import { parseCsv, type CsvDelimiter } from "./csv.ts";
 import { decodeCsvBytes, type TextEncoding } from "./encoding.ts";
@@ -8,8 +9,9 @@ import { importRefused, ProblemList, type ImportProblem } from "./problems.ts";
 import { readSiteView, type SiteReader } from "./site-view.ts";
 import { formatOf, readSource, refuseOversized, type FileFormat, type PeopleSource } from "./source.ts";
 import type { Table } from "./table.ts";
-import { PeopleWriter, type PeopleImportCounts } from "./write.ts";
-import { addPeople, PARALLEL_MIN_ROWS, PERSON_VALUES, refusalOf, startCheckJob, type CheckJob, type WorkerMessage } from "./parallel.ts";
+import { PeopleWriter, PersonRows, type PeopleImportCounts } from "./write.ts";
+import { importIds } from "./ids.ts";
+import { PARALLEL_MIN_ROWS, refusalOf, startCheckJob, type CheckJob, type WorkerMessage } from "./parallel.ts";
 import { readXlsx } from "./xlsx.ts";
 
 /**
@@ -173,8 +175,12 @@ export function commitPeople(
     return store.act({ name: IMPORT_ACTION, ...(options.actor === undefined ? {} : { actor: options.actor }) }, (tx) => {
       const lists = { user: tx.list("user"), tag: tx.list("tag"), accessGroup: tx.list("accessGroup") };
       const site = readSiteView({ list: (entity: keyof typeof lists) => lists[entity] } as unknown as SiteReader);
-      const writer = new PeopleWriter(tx, site, options.ids);
-      if (parallel) worker = startCheckJob(csvText, delimiter, mapping, { at: tx.at, users: lists.user, tags: lists.tag, groups: lists.accessGroup });
+      const writer = new PeopleWriter(tx);
+      // Every id of the import derives from this one, on either thread (ids.ts).
+      const firstId = options.ids.next();
+      const rows = new PersonRows(tx.at, site, importIds(firstId));
+      const scratch: ColumnValue[] = [];
+      if (parallel) worker = startCheckJob(csvText, delimiter, mapping, { at: tx.at, firstId, users: lists.user, tags: lists.tag, groups: lists.accessGroup });
       // Check and write here until the worker has caught up (its start-up is not time lost), then hand over.
       let live = worker;
       let wrote = 0;
@@ -182,11 +188,13 @@ export function commitPeople(
       try {
         checkPeople(file.table, mapping, site, problems, {
           onPerson: (p) => {
-            writer.add(p);
+            scratch.length = 0;
+            rows.encode(scratch, p);
+            writer.addEncoded(scratch);
             if (++wrote % HANDOVER_EVERY !== 0 || live === null || problems.total > 0) return;
             for (let m = live.poll(); m !== undefined; m = live.poll()) {
               if (m.kind === "people") {
-                if (m.first + m.values.length / PERSON_VALUES > wrote) ahead.push(m);
+                if (m.first + m.count > wrote) ahead.push(m);
                 continue;
               }
               // Done (this thread will find the same problems), failed or refused: go on here.
@@ -226,7 +234,7 @@ function writeFromWorker(writer: PeopleWriter, worker: CheckJob, ahead: readonly
     switch (m.kind) {
       case "people": {
         // Skip those this thread wrote already.
-        addPeople(writer, m.values, Math.max(0, wrote - m.first));
+        writer.addEncoded(m.values, Math.max(0, wrote - m.first));
         options.onProgress?.("writing", m.progress);
         break;
       }

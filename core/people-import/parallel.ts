@@ -4,17 +4,15 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { AccessGroup, Tag, User } from "../domain/index.ts";
 import { AppError } from "../errors/index.ts";
-import type { DraftPerson } from "./check.ts";
+import type { ColumnValue } from "../store/entities.ts";
 import type { CsvDelimiter } from "./csv.ts";
 import type { PeopleMapping } from "./mapping.ts";
 import { type ImportProblem } from "./problems.ts";
-import { searchKey } from "../store/user-search-keys.ts";
-import type { PeopleWriter, UserJson } from "./write.ts";
 
 /**
  * A commit on two threads (issue 5's budget): a worker splits and checks the CSV and
- * builds each person's user JSON while this thread, inside the commit's one
- * transaction, writes the people it has sent so far. All-or-nothing still holds: the
+ * makes each person's rows, ids included (PersonRows, importIds), while this thread,
+ * inside the commit's one transaction, writes the rows it has sent so far. All-or-nothing still holds: the
  * worker reports every problem at the end, and any problem throws inside the
  * transaction, which rolls everything back.
  *
@@ -29,7 +27,7 @@ import type { PeopleWriter, UserJson } from "./write.ts";
  * under tsx) it is check-worker.ts loaded with tsx; from a bundle, a
  * `people-import-worker.js` next to the bundle, if the build made one. Where there is
  * none, or it cannot start, `startCheckJob` gives null and the commit checks on its
- * own thread (Electron's bundle today: it has no worker entry). A worker that fails
+ * own thread. A worker that fails
  * before the hand-over is dropped and this thread goes on alone; one that fails after
  * it throws, and the transaction rolls back. The worker is started once per process
  * and kept (see `shared`).
@@ -55,14 +53,19 @@ export interface WorkerJob {
 /** The site as the worker checks against it: read inside the transaction, sent once. */
 export interface WorkerSite {
   readonly at: string;
+  /** The import's first id, from which every id is derived (importIds). */
+  readonly firstId: string;
   readonly users: readonly User[];
   readonly tags: readonly Tag[];
   readonly groups: readonly AccessGroup[];
 }
 
 export type WorkerMessage =
-  /** PERSON_VALUES values per person; `first`: how many good people of the file come before these. */
-  | { readonly kind: "people"; readonly first: number; readonly values: readonly (string | null)[]; readonly progress: number }
+  /**
+   * `count` people as PersonRows encodes them (write.ts), their ids from
+   * `importIds(site.firstId)`; `first`: how many good people of the file come before.
+   */
+  | { readonly kind: "people"; readonly first: number; readonly count: number; readonly values: readonly ColumnValue[]; readonly progress: number }
   | { readonly kind: "done"; readonly rows: number; readonly problems: readonly ImportProblem[]; readonly problemCount: number }
   | { readonly kind: "refused"; readonly code: string; readonly message: string; readonly details: unknown }
   | { readonly kind: "failed"; readonly message: string };
@@ -151,31 +154,6 @@ function workerScript(): { readonly source: string | URL; readonly eval: boolean
   if (!existsSync(tsx) || !existsSync(fileURLToPath(url))) return null;
   const source = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
   return { source, eval: true };
-}
-
-/** Shared by people with no tags or groups. */
-const NONE: readonly string[] = Object.freeze([]);
-
-/**
- * Values per person in a "people" message: the user's JSON before and after its id
- * (see `userJson`), its first-name, last-name and e-mail search keys, then the tag
- * numbers and the access group ids, each list joined by "," (neither has commas).
- */
-export const PERSON_VALUES = 7;
-
-/** The worker's side: a checked person's values, appended to a "people" message's. */
-export function pushPerson(values: (string | null)[], json: UserJson, p: DraftPerson): void {
-  const [before, after] = json.around(p);
-  values.push(before, after, searchKey(p.firstName), searchKey(p.lastName), p.email === null ? null : searchKey(p.email), p.tags.join(","), p.groupIds.join(","));
-}
-
-/** The writer's side: the people of a "people" message, but the first `skip`, to the writer. */
-export function addPeople(writer: PeopleWriter, values: readonly (string | null)[], skip: number): void {
-  for (let i = skip * PERSON_VALUES; i < values.length; i += PERSON_VALUES) {
-    const tags = values[i + 5]!;
-    const groups = values[i + 6]!;
-    writer.addChecked(values[i]!, values[i + 1]!, values[i + 2]!, values[i + 3]!, values[i + 4] ?? null, tags === "" ? NONE : tags.split(","), groups === "" ? NONE : groups.split(","));
-  }
 }
 
 export const refusalOf = (m: Extract<WorkerMessage, { kind: "refused" }>) => new AppError(m.code, m.message, m.details);

@@ -1,11 +1,10 @@
 import { Tag, User } from "../domain/index.ts";
 import type { IdSource } from "../ports/ids.ts";
-import type { BulkRow } from "../store/bulk-insert.ts";
 import { canonicalJson } from "../store/canonical-json.ts";
+import type { ColumnValue } from "../store/entities.ts";
 import type { StoreTx } from "../store/index.ts";
 import { searchKey } from "../store/user-search-keys.ts";
 import type { DraftPerson } from "./check.ts";
-import { blockIds } from "./ids.ts";
 import type { SiteView } from "./site-view.ts";
 
 /** What a commit wrote. */
@@ -73,90 +72,143 @@ export function jsonString(s: string): string {
 const jsonOrNull = (s: string | null) => (s === null ? "null" : jsonString(s));
 
 /**
+ * A checked person as the rows they become, appended to a flat list (the check
+ * worker's message, parallel.ts, or this thread's scratch list), in this layout:
+ *
+ *   user id, user JSON, first-name key, last-name key, e-mail key,   (the user's row)
+ *   access group ids joined by "," (or ""),
+ *   n, then n × (tag id, tag JSON, tag number),                      (new tags' rows, but user_id)
+ *   m, then m × (id of a free tag of the site they are given)
+ *
+ * Rows are made fast and in canonical form, with no document objects: a document's
+ * JSON is a template's (the schema's defaults, parsed once and key-sorted) cut around
+ * the values a file gives (`jsonPieces`) and joined with them, without sorting keys
+ * 200,000 times; a schema that gains a defaulted field is followed automatically. The
+ * store checks a sample of the rows in full (schema, canonical JSON, id, columns), and
+ * so do the tests. A person with a tag gets Tag as a way of opening.
+ *
+ * Strings are joined from arrays, not concatenated: `a + b` (or a template) makes a
+ * rope, which better-sqlite3 must flatten before it binds it (measured on 100,000
+ * users: 100-250 ms of writing), while a joined string is flat from the start.
+ *
+ * Ids come from `ids` in the order of the rows (a user, then their new tags), so the
+ * same people and the same `importIds` give the same ids on any thread.
+ */
+export class PersonRows {
+  private readonly user: readonly string[];
+  private readonly tag: readonly string[];
+  private readonly ways: { readonly withTag: string; readonly without: string };
+
+  constructor(
+    at: string,
+    private readonly site: Pick<SiteView, "tagsByNumber">,
+    private readonly ids: IdSource,
+  ) {
+    const user = userTemplate(at);
+    this.user = jsonPieces(user, USER_FIELDS);
+    this.ways = { withTag: JSON.stringify(canonical({ ...user.waysOfOpening, tag: true })), without: JSON.stringify(user.waysOfOpening) };
+    this.tag = jsonPieces(canonical(Tag.parse({ id: PLACEHOLDER_ID, number: "0000", state: "assigned", userId: PLACEHOLDER_ID, assignedAt: at })), TAG_FIELDS);
+  }
+
+  /** Appends `p`'s values to `out` (see the layout above). */
+  encode(out: ColumnValue[], p: DraftPerson): void {
+    const id = this.ids.next();
+    const j = this.user;
+    const ways = p.tags.length > 0 ? this.ways.withTag : this.ways.without;
+    // The pieces around USER_FIELDS, in order; ids and roles need no escaping.
+    const json = [j[0], jsonOrNull(p.email), j[1], jsonString(p.firstName), j[2], '"', id, '"', j[3], jsonString(p.lastName), j[4], jsonOrNull(p.phone), j[5], '"', p.role, '"', j[6], ways, j[7]].join("");
+    out.push(id, json, searchKey(p.firstName), searchKey(p.lastName), p.email === null ? null : searchKey(p.email), p.groupIds.join(","));
+    const { tagsByNumber } = this.site;
+    const t = this.tag;
+    const newAt = out.push(0) - 1;
+    for (const number of p.tags) {
+      if (tagsByNumber.has(number)) continue;
+      const tagId = this.ids.next();
+      out.push(tagId, [t[0], '"', tagId, '"', t[1], '"', number, '"', t[2], '"', id, '"', t[3]].join(""), number);
+      (out[newAt] as number)++;
+    }
+    const freeAt = out.push(0) - 1;
+    for (const number of p.tags) {
+      const free = tagsByNumber.get(number);
+      if (free === undefined) continue;
+      out.push(free.id);
+      (out[freeAt] as number)++;
+    }
+  }
+}
+
+/** Values of a user's row in a person's layout, and of a new tag's (but its user id). */
+const USER_WIDTH = 5;
+const TAG_VALUES = 3;
+
+/** Where the person starting at `at` ends (see PersonRows' layout). */
+function personEnd(values: readonly ColumnValue[], at: number): number {
+  const tagsAt = at + USER_WIDTH + 1;
+  const freeAt = tagsAt + 1 + (values[tagsAt] as number) * TAG_VALUES;
+  return freeAt + 1 + (values[freeAt] as number);
+}
+
+/**
  * Writes checked people inside the caller's action as they come: users and their new
  * tags in bulk (bulk-insert.ts: one prepared statement each, compact journal), then
  * the site's free tags the file gives out and the access groups it fills, as ordinary
- * journaled updates. A person with a tag gets Tag as a way of opening.
- *
- * Rows are made fast and in canonical form, with no document objects: a user's JSON
- * is a template's (the schema's defaults, parsed once and key-sorted) cut around the
- * values a file gives (`jsonPieces`) and joined with them, without sorting keys
- * 200,000 times; a schema that gains a defaulted field is followed automatically.
- * The row's columns (search keys, tag number and user) come with it. The store checks
- * a sample of the rows in full (schema, canonical JSON, id, columns), and so do the
- * tests.
- *
- * A document's JSON is joined from an array, not concatenated: `a + b` (or a template)
- * makes a rope that better-sqlite3 must flatten before it binds it, while a joined
- * string is flat from the start. Measured on 100,000 users: 100-250 ms less writing.
+ * journaled updates. People arrive as PersonRows made them, on this thread or the
+ * check worker's; the writer only copies values into the store's flat rows.
  */
 export class PeopleWriter {
-  private readonly json: UserJson;
-  private readonly tagJson: readonly string[];
-  private users: BulkRow[] = [];
+  private users: ColumnValue[] = [];
   /**
-   * New tags, written once their users are (a tag's user_id is a foreign key): while
-   * the writer waits for the check worker ({@link writeSomeTags}) and at the end. Each
-   * tag's id is drawn with its user's, so the ids do not depend on when that happens.
+   * New tags' rows, written once their users are (a tag's user_id is a foreign key):
+   * while the writer waits for the check worker ({@link writeSomeTags}) and at the end.
    */
-  private readonly pendingTags: { ids: string[]; numbers: string[]; userIds: string[] } = { ids: [], numbers: [], userIds: [] };
-  /** Pending tags written so far, and those whose users are written (may be written now). */
+  private readonly tags: ColumnValue[] = [];
+  /** Values of `tags` written so far, and of those whose users are written. */
   private tagsWritten = 0;
   private tagsReady = 0;
   private readonly assign: { readonly tagId: string; readonly userId: string }[] = [];
   private readonly members = new Map<string, string[]>();
   private written = { users: 0, newTags: 0, groupMemberships: 0 };
-  private readonly ids: IdSource;
 
-  constructor(
-    private readonly tx: StoreTx,
-    private readonly site: SiteView,
-    ids: IdSource,
-  ) {
-    this.ids = blockIds(ids);
-    this.json = userJson(tx.at);
-    const tag = canonical(Tag.parse({ id: PLACEHOLDER_ID, number: "0000", state: "assigned", userId: PLACEHOLDER_ID, assignedAt: tx.at }));
-    this.tagJson = jsonPieces(tag, TAG_FIELDS);
-  }
+  constructor(private readonly tx: StoreTx) {}
 
-  /** A checked person: their user row, then their tags and groups. */
-  add(p: DraftPerson): void {
-    const [before, after] = this.json.around(p);
-    this.addChecked(before, after, searchKey(p.firstName), searchKey(p.lastName), p.email === null ? null : searchKey(p.email), p.tags, p.groupIds);
-  }
-
-  /**
-   * As {@link add}, for a person checked elsewhere (the check worker, parallel.ts): the
-   * user's JSON around its id (see {@link userJson}) and search keys, their tag numbers
-   * and access group ids. The store checks a sample of the rows in full.
-   */
-  addChecked(before: string, after: string, firstKey: string, lastKey: string, emailKey: string | null, tags: readonly string[], groupIds: readonly string[]): void {
-    const id = this.ids.next();
-    this.users.push([id, [before, id, after].join(""), firstKey, lastKey, emailKey]);
-    for (const number of tags) {
-      const existing = this.site.tagsByNumber.get(number);
-      if (existing) {
-        this.assign.push({ tagId: existing.id, userId: id });
-        continue;
+  /** Writes the people encoded in `values` (PersonRows' layout), but the first `skip`; gives how many it wrote. */
+  addEncoded(values: readonly ColumnValue[], skip = 0): number {
+    let added = 0;
+    for (let at = 0, n = 0; at < values.length; n++) {
+      const end = personEnd(values, at);
+      if (n >= skip) {
+        this.addPerson(values, at);
+        added++;
       }
-      this.pendingTags.ids.push(this.ids.next());
-      this.pendingTags.numbers.push(number);
-      this.pendingTags.userIds.push(id);
+      at = end;
     }
-    for (const g of groupIds) {
-      let list = this.members.get(g);
-      if (!list) this.members.set(g, (list = []));
-      list.push(id);
+    return added;
+  }
+
+  private addPerson(v: readonly ColumnValue[], at: number): void {
+    const id = v[at] as string;
+    for (let c = 0; c < USER_WIDTH; c++) this.users.push(v[at + c]!);
+    const groups = v[at + USER_WIDTH] as string;
+    if (groups !== "") {
+      const ids = groups.split(",");
+      for (const g of ids) {
+        let list = this.members.get(g);
+        if (!list) this.members.set(g, (list = []));
+        list.push(id);
+      }
+      this.written.groupMemberships += ids.length;
     }
-    this.written.groupMemberships += groupIds.length;
-    if (this.users.length >= CHUNK) this.flush();
+    let i = at + USER_WIDTH + 1;
+    for (let n = v[i++] as number; n > 0; n--, i += TAG_VALUES) this.tags.push(v[i]!, v[i + 1]!, v[i + 2]!, id);
+    for (let m = v[i++] as number; m > 0; m--) this.assign.push({ tagId: v[i++] as string, userId: id });
+    if (this.users.length >= CHUNK * USER_WIDTH) this.flush();
   }
 
   private flush(): void {
-    this.tx.insertBulk("user", this.users);
-    this.written.users += this.users.length;
+    this.tx.insertBulk("user", { width: USER_WIDTH, values: this.users });
+    this.written.users += this.users.length / USER_WIDTH;
     this.users = [];
-    this.tagsReady = this.pendingTags.ids.length;
+    this.tagsReady = this.tags.length;
   }
 
   /**
@@ -165,17 +217,10 @@ export class PeopleWriter {
    * then cost no time of their own.
    */
   writeSomeTags(): boolean {
-    const to = Math.min(this.tagsReady, this.tagsWritten + CHUNK);
+    const to = Math.min(this.tagsReady, this.tagsWritten + CHUNK * TAG_WIDTH);
     if (to === this.tagsWritten) return false;
-    const { ids, numbers, userIds } = this.pendingTags;
-    const j = this.tagJson;
-    const rows: BulkRow[] = [];
-    for (let i = this.tagsWritten; i < to; i++) {
-      const [id, number, userId] = [ids[i]!, numbers[i]!, userIds[i]!];
-      rows.push([id, [j[0], '"', id, '"', j[1], '"', number, '"', j[2], '"', userId, '"', j[3]].join(""), number, userId]);
-    }
-    this.tx.insertBulk("tag", rows);
-    this.written.newTags += rows.length;
+    this.tx.insertBulk("tag", { width: TAG_WIDTH, values: this.tags.slice(this.tagsWritten, to) });
+    this.written.newTags += (to - this.tagsWritten) / TAG_WIDTH;
     this.tagsWritten = to;
     return true;
   }
@@ -191,29 +236,5 @@ export class PeopleWriter {
   }
 }
 
-/** How an imported person's user JSON is made, stamped `at`. */
-export interface UserJson {
-  /**
-   * The user's JSON but the id, which the writing thread draws: the text up to the
-   * id's opening quote and from its closing quote, so the JSON is `before + id + after`.
-   */
-  around(p: DraftPerson): readonly [before: string, after: string];
-}
-
-/**
- * The user JSON of imported people: the template's JSON cut around the values a file
- * gives (USER_FIELDS), the pieces joined with each person's values. A person with a
- * tag gets Tag as a way of opening. Ids and roles need no escaping.
- */
-export function userJson(at: string): UserJson {
-  const user = userTemplate(at);
-  const j = jsonPieces(user, USER_FIELDS);
-  const withTag = JSON.stringify(canonical({ ...user.waysOfOpening, tag: true }));
-  const without = JSON.stringify(user.waysOfOpening);
-  return {
-    around: (p) => [
-      [j[0], jsonOrNull(p.email), j[1], jsonString(p.firstName), j[2], '"'].join(""),
-      ['"', j[3], jsonString(p.lastName), j[4], jsonOrNull(p.phone), j[5], '"', p.role, '"', j[6], p.tags.length > 0 ? withTag : without, j[7]].join(""),
-    ],
-  };
-}
+/** Values of a tag's row: id, JSON, number, user id. */
+const TAG_WIDTH = 4;

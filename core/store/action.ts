@@ -6,7 +6,7 @@ import type { StatementCache } from "./database.ts";
 import { specOf, type EntityInput, type EntityName, type EntityOf, type NewEntity } from "./entities.ts";
 import { deleteRow, getEntity, listEntities, readDocument, writeRow, type Page } from "./entity-rows.ts";
 import { deleteFloorImage, putFloorImage, type FloorImageMime } from "./floor-images.ts";
-import { BULK_ENTITY_ID, insertBulk, reserveBulkSeq, type BulkRow } from "./bulk-insert.ts";
+import { BULK_ENTITY_ID, insertBulk, reserveBulkSeq, type BulkRows } from "./bulk-insert.ts";
 import { appendJournal, type JournalOp } from "./journal.ts";
 import { META, readMeta, writeMeta } from "./meta.ts";
 import { latestPlan } from "./plan-rows.ts";
@@ -34,7 +34,7 @@ export interface StoreTx {
    * canonical JSON, journaled compactly: see bulk-insert.ts for what the caller vouches
    * for and how the journal keeps each entity's seq and document.
    */
-  insertBulk(entity: EntityName, rows: readonly BulkRow[]): void;
+  insertBulk(entity: EntityName, rows: BulkRows): void;
   /** Writes the whole next document; a next document equal to the current one writes nothing. */
   update<N extends EntityName>(
     entity: N,

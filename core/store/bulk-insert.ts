@@ -43,12 +43,17 @@ export const BULK_CHUNK = 1024;
 export const BULK_ENTITY_ID = "*";
 
 /**
- * One new document as its table stores it: its id, its canonical JSON, then the
- * entity's columns in the order `spec.columns` gives them (e.g. a user's `first_key`,
- * `last_key`, `email_key`). The caller makes all of it (see `insertBulk` for what is
- * checked); the row is bound to the insert as it is, with nothing copied or derived.
+ * New documents of one entity as their table stores them, row after row in one flat
+ * list of `width` values each: the id, the canonical JSON, then the entity's columns
+ * in the order `spec.columns` gives them (a user: id, data, first_key, last_key,
+ * email_key). The caller makes all of it (see `insertBulk` for what is checked); the
+ * values are bound as they are, with nothing derived, and a flat list costs no object
+ * per row.
  */
-export type BulkRow = readonly [id: string, json: string, ...columns: ColumnValue[]];
+export interface BulkRows {
+  readonly width: number;
+  readonly values: readonly ColumnValue[];
+}
 
 /** Rows between two full checks of the rows the caller vouches for. */
 const CHECK_EVERY = 1000;
@@ -68,27 +73,38 @@ const CHECK_EVERY = 1000;
  * Entities with join rows (access groups) are not written in bulk: their links would
  * need each document.
  */
-export function insertBulk(sql: StatementCache, entity: EntityName, rows: readonly BulkRow[], journalChunk: (ids: readonly string[]) => void): void {
+export function insertBulk(sql: StatementCache, entity: EntityName, rows: BulkRows, journalChunk: (ids: readonly string[]) => void): void {
   if (entity === "site") throw storeErrors.refused(entity, "a site file has exactly one site");
   const spec = specOf(entity);
   if (spec.links.length > 0) throw storeErrors.refused(entity, "a bulk insert writes no join rows; insert these one by one");
-  if (rows.length === 0) return;
+  const { width, values } = rows;
+  if (!Number.isInteger(width) || width < 2 || values.length % width !== 0) {
+    throw storeErrors.refused(entity, `${values.length} values are not rows of ${width}`);
+  }
+  const count = values.length / width;
+  if (count === 0) return;
+  const row: ColumnValue[] = new Array<ColumnValue>(width);
+  const rowAt = (r: number) => {
+    for (let c = 0; c < width; c++) row[c] = values[r * width + c]!;
+    return row;
+  };
   let names: readonly string[] = [];
-  const last = rows.length - 1;
-  for (let i = 0; i <= last; i += i === last ? 1 : Math.min(CHECK_EVERY, last - i)) {
-    const columns = checkRow(entity, rows[i]!);
-    if (i === 0) names = Object.keys(columns);
+  const last = count - 1;
+  for (let r = 0; r <= last; r += r === last ? 1 : Math.min(CHECK_EVERY, last - r)) {
+    const columns = checkRow(entity, rowAt(r));
+    if (r === 0) names = Object.keys(columns);
   }
   const cols = ["id", "data", ...names];
   const insert = sql.get(`INSERT INTO ${spec.table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`);
   let chunk: string[] = [];
-  for (const row of rows) {
+  for (let r = 0; r < count; r++) {
+    const id = values[r * width] as string;
     try {
-      insert.run(row);
+      insert.run(rowAt(r));
     } catch (e) {
-      throw fromConstraintError(e, entity, row[0]);
+      throw fromConstraintError(e, entity, id);
     }
-    chunk.push(row[0]);
+    chunk.push(id);
     if (chunk.length === BULK_CHUNK) {
       journalChunk(chunk);
       chunk = [];
@@ -98,9 +114,10 @@ export function insertBulk(sql: StatementCache, entity: EntityName, rows: readon
 }
 
 /** One row checked in full (see `insertBulk`); gives the columns its document derives. */
-function checkRow(entity: EntityName, row: BulkRow): Readonly<Record<string, ColumnValue>> {
+function checkRow(entity: EntityName, row: readonly ColumnValue[]): Readonly<Record<string, ColumnValue>> {
   const spec = specOf(entity);
   const [id, json, ...given] = row;
+  if (typeof id !== "string" || typeof json !== "string") throw storeErrors.refused(entity, `a row starts with its id and JSON, not ${JSON.stringify([id, json])}`);
   let doc: unknown;
   try {
     doc = JSON.parse(json);

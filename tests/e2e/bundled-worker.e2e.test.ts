@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { guessMapping } from "../../core/people-import/mapping.ts";
-import { PERSON_VALUES, type WorkerJob, type WorkerMessage } from "../../core/people-import/parallel.ts";
+import { type WorkerJob, type WorkerMessage } from "../../core/people-import/parallel.ts";
 import { peopleCsv } from "../bench/import/generator.ts";
 
 /**
@@ -20,7 +20,7 @@ describe("the bundled check worker of the people import", () => {
     try {
       const flag = new Int32Array(new SharedArrayBuffer(8));
       const { port1, port2 } = new MessageChannel();
-      const job: WorkerJob = { text, delimiter: ",", mapping: guessMapping(text.split("\r\n")[0]!.split(",")), site: { at: "2026-01-01T00:00:00.000Z", users: [], tags: [], groups: [] }, port: port2, flag };
+      const job: WorkerJob = { text, delimiter: ",", mapping: guessMapping(text.split("\r\n")[0]!.split(",")), site: { at: "2026-01-01T00:00:00.000Z", firstId: "019ac1a0-0000-7000-8000-000000000000", users: [], tags: [], groups: [] }, port: port2, flag };
       worker.postMessage(job, [port2]);
       let people = 0;
       let last: WorkerMessage | undefined;
@@ -31,7 +31,11 @@ describe("the bundled check worker of the people import", () => {
           expect(Atomics.wait(flag, 0, seen, 20_000)).not.toBe("timed-out");
           continue;
         }
-        if (m.kind === "people") people += m.values.length / PERSON_VALUES;
+        if (m.kind === "people") {
+          people += m.count;
+          // Each person's row starts with its id, the import's ids counting up from firstId.
+          if (m.first === 0) expect(m.values.slice(0, 2)).toEqual(["019ac1a0-0000-7000-8000-000000000000", expect.stringContaining('"id":"019ac1a0-0000-7000-8000-000000000000"')]);
+        }
         last = m;
       }
       expect(last).toMatchObject({ kind: "done", rows: 300, problemCount: 0 });

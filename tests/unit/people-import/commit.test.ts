@@ -2,7 +2,8 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Tag, User } from "../../../core/domain/index.ts";
 import { commitPeople, IMPORT_ACTION, readPeopleFile } from "../../../core/people-import/index.ts";
-import { BULK_CHUNK, type BulkRow } from "../../../core/store/bulk-insert.ts";
+import { BULK_CHUNK } from "../../../core/store/bulk-insert.ts";
+import type { ColumnValue } from "../../../core/store/entities.ts";
 import { canonicalJson } from "../../../core/store/canonical-json.ts";
 import type { JournalEntry } from "../../../core/store/index.ts";
 import { searchKey } from "../../../core/store/user-search-keys.ts";
@@ -146,25 +147,29 @@ describe("committing an import: all or nothing, in one journaled action", () => 
   });
 
   it("the store checks a sample of bulk rows in full, so a badly built one is refused", () => {
-    const good = (i: number): BulkRow => {
+    const good = (i: number): ColumnValue[] => {
       const doc = User.parse({ id: site.ids.next(), firstName: `Zoë${i}`, lastName: "Maes", email: `z${i}@example.com`, createdAt: "2026-11-25T09:00:00.000Z" });
       return [doc.id, canonicalJson(doc), searchKey(doc.firstName), "maes", `z${i}@example.com`];
     };
     const rows = Array.from({ length: 1500 }, (_, i) => good(i));
-    const insert = (bad: BulkRow, at: number) => () => site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("user", [...rows.slice(0, at), bad, ...rows.slice(at + 1)]));
+    const bulk = (list: readonly ColumnValue[][]) => ({ width: 5, values: list.flat() });
+    const insert = (bad: ColumnValue[], at: number) => () => site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("user", bulk([...rows.slice(0, at), bad, ...rows.slice(at + 1)])));
     // Rows 0, 1000 and the last are checked; a bad row there is refused, and says why.
-    const [id, json, ...keys] = rows[1000]!;
+    const [id, json, ...keys] = rows[1000]! as [string, string, ...ColumnValue[]];
     const doc = JSON.parse(json) as User;
     expect(insert([id, json.replace("{", '{"x":1,'), ...keys], 1000)).toThrow(/not in its canonical form/);
     expect(insert([id, canonicalJson({ ...doc, email: "nope" }), ...keys], 1000)).toThrow(/Invalid user/);
     expect(insert([id, "{not json", ...keys], 0)).toThrow(/is not JSON/);
     expect(insert([site.ids.next(), json, ...keys], 1499)).toThrow(/is not its document's/);
     expect(insert([id, json, "zoe", "maes", "z1000@example.com"], 1000)).toThrow(/columns of .* are not those its document gives/);
-    expect(insert([id, json, ...keys.slice(0, 2)], 1000)).toThrow(/columns of/);
-    // Access groups have join rows, which a bulk insert does not write.
-    expect(() => site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("accessGroup", []))).toThrow(/join rows/);
+    expect(insert([id, json, "zoë1000", "maes", null], 1000)).toThrow(/columns of/);
+    expect(insert([null, json, ...keys], 0)).toThrow(/starts with its id and JSON/);
+    // Rows of the wrong width, and entities with join rows, are refused before anything is written.
+    expect(() => site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("user", { width: 5, values: rows.flat().slice(1) }))).toThrow(/are not rows of 5/);
+    expect(() => site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("user", { width: 4, values: rows.slice(0, 4).flat() }))).toThrow(/columns of/);
+    expect(() => site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("accessGroup", { width: 2, values: [] }))).toThrow(/join rows/);
     expect(site.store.counts().users).toBe(0);
-    site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("user", rows));
+    site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("user", bulk(rows)));
     expect(site.store.counts().users).toBe(1500);
     // What was written is what the rows said, search keys included.
     const found = site.store.searchUsers({ query: "zoe1499 maes" });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Email, Id } from "../../../core/domain/index.ts";
 import { EMAIL_PATTERN } from "../../../core/people-import/check.ts";
-import { blockIds, ID_BLOCK } from "../../../core/people-import/ids.ts";
+import { IMPORT_IDS, importIds } from "../../../core/people-import/ids.ts";
 import { jsonString } from "../../../core/people-import/write.ts";
 import { ManualClock } from "../../../core/ports/clock.ts";
 import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
@@ -10,43 +10,38 @@ import { seededRandom, uuidv7Source } from "../../../core/ports/ids.ts";
 const seed = Number(process.env.FC_SEED ?? 20261125);
 
 describe("ids of a bulk import", () => {
-  it("are valid, unique, time-ordered UUIDv7s, one source id per block", () => {
+  it("are valid, unique, time-ordered UUIDv7s, all from one source id", () => {
     const clock = new ManualClock();
-    let drawn = 0;
     const source = uuidv7Source(clock, seededRandom(4));
-    const ids = blockIds({ next: () => (drawn++, source.next()) });
-    const out: string[] = [];
-    for (let i = 0; i < 3 * ID_BLOCK + 5; i++) {
-      out.push(ids.next());
-      if (i % 100 === 0) clock.advance(1);
-    }
-    expect(drawn).toBe(4);
+    const first = source.next();
+    const ids = importIds(first);
+    const out = Array.from({ length: 70_000 }, () => ids.next());
     expect(new Set(out).size).toBe(out.length);
     expect([...out].sort()).toEqual(out);
-    for (const id of out) {
+    for (const id of [...out.slice(0, 300), ...out.slice(-300)]) {
       expect(Id.safeParse(id).success).toBe(true);
       expect(id[14]).toBe("7"); // version
       expect("89ab").toContain(id[19]!); // variant
     }
+    // All of them before the source's next id, even in the same millisecond.
+    expect(source.next() > out.at(-1)!).toBe(true);
+    // The same first id gives the same ids: the worker and the writer agree.
+    const again = importIds(first);
+    expect(Array.from({ length: 1000 }, () => again.next())).toEqual(out.slice(0, 1000));
   });
 
-  it("carry from the lower 24 bits into the upper, and never run past the 48-bit tail", () => {
-    const starts = ["01890000-0000-7000-8000-000000fffffe", "01890000-0000-7000-8000-fffffffffffe", "01890000-0000-7000-8000-000000000000"];
-    let n = 0;
-    const ids = blockIds({ next: () => starts[n++]! }, 4);
-    expect(Array.from({ length: 7 }, () => ids.next())).toEqual([
-      "01890000-0000-7000-8000-000000fffffe",
-      "01890000-0000-7000-8000-000000ffffff",
-      "01890000-0000-7000-8000-000001000000",
-      "01890000-0000-7000-8000-000001000001",
-      "01890000-0000-7000-8000-fffffffffffe",
-      "01890000-0000-7000-8000-ffffffffffff",
-      "01890000-0000-7000-8000-000000000000", // the tail is used up: a new id from the source
+  it("clear the tail's top bit, so 2^47 ids fit, and carry from the lower 24 bits into the upper", () => {
+    expect(IMPORT_IDS).toBe(2 ** 47);
+    const ids = importIds("01890000-0000-7000-8000-fffffffffffe");
+    expect(Array.from({ length: 4 }, () => ids.next())).toEqual([
+      "01890000-0000-7000-8000-7ffffffffffe",
+      "01890000-0000-7000-8000-7fffffffffff",
+      "01890000-0000-7000-8000-800000000000", // still inside the 48-bit tail: 2^47 more would fit
+      "01890000-0000-7000-8000-800000000001",
     ]);
-    // A source that does not give UUIDs is used one id per call.
-    let k = 0;
-    const plain = blockIds({ next: () => `id-${k++}` });
-    expect([plain.next(), plain.next()]).toEqual(["id-0", "id-1"]);
+    const low = importIds("01890000-0000-7000-8000-000000fffffe");
+    expect(Array.from({ length: 3 }, () => low.next())).toEqual(["01890000-0000-7000-8000-000000fffffe", "01890000-0000-7000-8000-000000ffffff", "01890000-0000-7000-8000-000001000000"]);
+    expect(() => importIds("id-0")).toThrow(/not a UUID/);
   });
 });
 
