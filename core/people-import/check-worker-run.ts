@@ -2,6 +2,7 @@ import { AppError } from "../errors/index.ts";
 import type { EntityName } from "../store/index.ts";
 import { checkPeople } from "./check.ts";
 import { parseCsv } from "./csv.ts";
+import { fastXlsxTable } from "./xlsx-fast.ts";
 import type { ColumnValue } from "../store/entities.ts";
 import { importIds } from "./ids.ts";
 import { type WorkerJob, type WorkerMessage } from "./parallel.ts";
@@ -16,7 +17,7 @@ const CHUNK = 2048;
 const CANCELLED = Symbol("cancelled");
 
 /**
- * The worker's part of a parallel commit: split the CSV, check every row against the
+ * The worker's part of a parallel commit: read the file, check every row against the
  * site the writing thread read inside its transaction, and send the good people in
  * chunks as the rows they become (PersonRows, with the ids the writing thread would
  * give them), each chunk saying how many good people come before it; then the
@@ -31,7 +32,9 @@ export function runCheckJob(job: WorkerJob): void {
     Atomics.notify(flag, 0);
   };
   try {
-    const table = parseCsv(job.text, job.delimiter);
+    const { source } = job;
+    const table = source.kind === "csv" ? parseCsv(source.text, source.delimiter) : fastXlsxTable(source.bytes, source.sheet);
+    if (table === null) throw new Error("the fast XLSX reader could not read the workbook the writing thread read with it");
     const lists: Record<string, readonly unknown[]> = { user: site.users, tag: site.tags, accessGroup: site.groups };
     const view = readSiteView({ list: (entity: EntityName) => lists[entity] ?? [] } as unknown as SiteReader);
     const problems = new ProblemList();

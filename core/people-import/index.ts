@@ -11,7 +11,7 @@ import { formatOf, readSource, refuseOversized, type FileFormat, type PeopleSour
 import type { Table } from "./table.ts";
 import { PeopleWriter, PersonRows, type PeopleImportCounts } from "./write.ts";
 import { importIds } from "./ids.ts";
-import { PARALLEL_MIN_ROWS, refusalOf, startCheckJob, type CheckJob, type WorkerMessage } from "./parallel.ts";
+import { PARALLEL_MIN_ROWS, refusalOf, startCheckJob, type CheckJob, type WorkerMessage, type WorkerSource } from "./parallel.ts";
 import { readXlsx } from "./xlsx.ts";
 
 /**
@@ -50,8 +50,8 @@ export interface PeopleFile {
   readonly delimiter: CsvDelimiter | null;
   readonly sheets: readonly string[];
   readonly sheet: string | null;
-  /** A CSV's decoded text, for a commit that checks it on a worker (parallel.ts). */
-  readonly csvText?: string;
+  /** The file as a check worker reads it again, where one can (parallel.ts). */
+  readonly workerSource?: WorkerSource;
 }
 
 /** Reads and parses a file; throws an `import.*` AppError for a file that cannot be read at all. */
@@ -61,11 +61,12 @@ export async function readPeopleFile(request: PeopleFileRequest): Promise<People
   refuseOversized(bytes, format);
   if (format === "xlsx") {
     const t = await readXlsx(bytes, request.sheet);
-    return { format, table: t, bytes: bytes.byteLength, encoding: null, delimiter: null, sheets: t.sheets, sheet: t.sheet };
+    const workerSource = t.fast ? { workerSource: { kind: "xlsx", bytes, sheet: t.sheet } as const } : {};
+    return { format, table: t, bytes: bytes.byteLength, encoding: null, delimiter: null, sheets: t.sheets, sheet: t.sheet, ...workerSource };
   }
   const { text, encoding } = decodeCsvBytes(bytes);
   const t = parseCsv(text, request.delimiter);
-  return { format, table: t, bytes: bytes.byteLength, encoding, delimiter: t.delimiter, sheets: [], sheet: null, csvText: text };
+  return { format, table: t, bytes: bytes.byteLength, encoding, delimiter: t.delimiter, sheets: [], sheet: null, workerSource: { kind: "csv", text, delimiter: t.delimiter } };
 }
 
 /** The file's own problems before any row: empty, header only, columns missing or mis-chosen. */
@@ -168,8 +169,8 @@ export function commitPeople(
 ): PeopleImportCounts {
   const { mapping, problems } = tableProblems(file, options.mapping);
   if (problems.total > 0) throw importRefused(problems);
-  const { csvText, delimiter } = file;
-  const parallel = csvText !== undefined && delimiter !== null && file.table.approxRows >= PARALLEL_MIN_ROWS;
+  const { workerSource } = file;
+  const parallel = workerSource !== undefined && file.table.approxRows >= PARALLEL_MIN_ROWS;
   let worker: CheckJob | null = null;
   try {
     return store.act({ name: IMPORT_ACTION, ...(options.actor === undefined ? {} : { actor: options.actor }) }, (tx) => {
@@ -180,7 +181,7 @@ export function commitPeople(
       const firstId = options.ids.next();
       const rows = new PersonRows(tx.at, site, importIds(firstId));
       const scratch: ColumnValue[] = [];
-      if (parallel) worker = startCheckJob(csvText, delimiter, mapping, { at: tx.at, firstId, users: lists.user, tags: lists.tag, groups: lists.accessGroup });
+      if (parallel) worker = startCheckJob(workerSource, mapping, { at: tx.at, firstId, users: lists.user, tags: lists.tag, groups: lists.accessGroup });
       // Check and write here until the worker has caught up (its start-up is not time lost), then hand over.
       let live = worker;
       let wrote = 0;

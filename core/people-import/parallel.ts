@@ -10,7 +10,8 @@ import type { PeopleMapping } from "./mapping.ts";
 import { type ImportProblem } from "./problems.ts";
 
 /**
- * A commit on two threads (issue 5's budget): a worker splits and checks the CSV and
+ * A commit on two threads (issue 5's budget): a worker reads (a CSV's text, or an XLSX
+ * the fast reader knows) and checks the file again and
  * makes each person's rows, ids included (PersonRows, importIds), while this thread,
  * inside the commit's one transaction, writes the rows it has sent so far. All-or-nothing still holds: the
  * worker reports every problem at the end, and any problem throws inside the
@@ -38,10 +39,14 @@ export const PARALLEL_MIN_ROWS = 5000;
 /** How long a silent worker is waited for before the commit gives up. */
 const SILENCE_MS = 60_000;
 
+/** The file as the worker reads it again: a CSV's decoded text, or the bytes of an XLSX the fast reader reads. */
+export type WorkerSource =
+  | { readonly kind: "csv"; readonly text: string; readonly delimiter: CsvDelimiter }
+  | { readonly kind: "xlsx"; readonly bytes: Uint8Array; readonly sheet: string };
+
 /** One commit's work for the worker. */
 export interface WorkerJob {
-  readonly text: string;
-  readonly delimiter: CsvDelimiter;
+  readonly source: WorkerSource;
   readonly mapping: PeopleMapping;
   readonly site: WorkerSite;
   /** Where the worker answers. */
@@ -104,13 +109,13 @@ function sharedWorker(): Worker | null {
   return shared === false ? null : shared;
 }
 
-/** Gives the worker a CSV to check against `site`, or null where no worker can run. */
-export function startCheckJob(text: string, delimiter: CsvDelimiter, mapping: PeopleMapping, site: WorkerSite): CheckJob | null {
+/** Gives the worker a file to check against `site`, or null where no worker can run. */
+export function startCheckJob(source: WorkerSource, mapping: PeopleMapping, site: WorkerSite): CheckJob | null {
   const worker = sharedWorker();
   if (worker === null) return null;
   const flag = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
-  const job: WorkerJob = { text, delimiter, mapping, site, port: port2, flag };
+  const job: WorkerJob = { source, mapping, site, port: port2, flag };
   worker.postMessage(job, [port2]);
   return {
     poll: () => receiveMessageOnPort(port1)?.message as WorkerMessage | undefined,

@@ -2,6 +2,8 @@ import ExcelJS from "exceljs";
 import { MAX_ROWS } from "./limits.ts";
 import { fileRefused } from "./problems.ts";
 import { arrayTable, isBlankRow, type Table } from "./table.ts";
+import { dateProblem, NO_RESULT, numberText, rowTexts, type CellText } from "./cell-text.ts";
+import { fastXlsxTable } from "./xlsx-fast.ts";
 import { checkXlsxZip } from "./zip-directory.ts";
 
 export interface XlsxTable extends Table {
@@ -9,34 +11,9 @@ export interface XlsxTable extends Table {
   readonly sheets: readonly string[];
   /** The sheet read. */
   readonly sheet: string;
+  /** Read by the fast reader (xlsx-fast.ts), which a check worker can run again; else by exceljs. */
+  readonly fast: boolean;
 }
-
-/** A cell's text, or why it has none a person would recognise. */
-type CellText = { readonly text: string } | { readonly problem: string };
-
-const EXACT_DIGITS = 15;
-
-/**
- * A number as a person sees it in the cell. Tag numbers and phone numbers are often
- * typed into number cells: a "00000000" format gives back the leading zeros the cell
- * shows; digits beyond what a spreadsheet keeps exactly are refused rather than
- * imported as a different number.
- */
-function numberText(n: number, numFmt: string | undefined): CellText {
-  if (!Number.isFinite(n)) return { problem: `the number ${n} is not usable` };
-  if (Number.isInteger(n)) {
-    if (!Number.isSafeInteger(n) || String(Math.abs(n)).length > EXACT_DIGITS) {
-      return { problem: `the number ${n} has more digits than a spreadsheet keeps exactly (${EXACT_DIGITS}); format the column as Text and type it again` };
-    }
-    const text = String(n);
-    const zeros = numFmt !== undefined && /^0+$/.test(numFmt) ? numFmt.length : 0;
-    return { text: text.padStart(zeros, "0") };
-  }
-  return { text: String(n) };
-}
-
-/** ISO date of a date cell, for the problem that names it. */
-const isoDate = (d: Date) => (Number.isNaN(d.getTime()) ? "an invalid date" : d.toISOString().slice(0, 10));
 
 /**
  * The text of one cell: strings, rich text and hyperlinks (an e-mail is often a
@@ -48,7 +25,7 @@ function cellText(value: ExcelJS.CellValue, numFmt: string | undefined): CellTex
   if (typeof value === "string") return { text: value };
   if (typeof value === "number") return numberText(value, numFmt);
   if (typeof value === "boolean") return { text: value ? "TRUE" : "FALSE" };
-  if (value instanceof Date) return { problem: `the cell is a date (${isoDate(value)}), not text; format the column as Text` };
+  if (value instanceof Date) return { problem: dateProblem(value) };
   if ("richText" in value) return { text: value.richText.map((r) => r.text).join("") };
   if ("hyperlink" in value) {
     const text: unknown = value.text;
@@ -59,7 +36,7 @@ function cellText(value: ExcelJS.CellValue, numFmt: string | undefined): CellTex
   if ("error" in value) return { problem: `the cell holds the error ${value.error}` };
   if ("formula" in value || "sharedFormula" in value) {
     const result = value.result;
-    if (result === undefined) return { problem: "the cell is a formula with no saved result; open the file in a spreadsheet, let it calculate, and save it" };
+    if (result === undefined) return { problem: NO_RESULT };
     if (result !== null && typeof result === "object" && !(result instanceof Date) && "error" in result) {
       return { problem: `the cell's formula gives the error ${result.error}` };
     }
@@ -69,11 +46,17 @@ function cellText(value: ExcelJS.CellValue, numFmt: string | undefined): CellTex
 }
 
 /**
- * One worksheet of an XLSX as a table (exceljs). The zip's directory is checked first
- * (an XLSX, not too big once unpacked); the first sheet is read unless one is named.
+ * One worksheet of an XLSX as a table: by the fast reader where it can (xlsx-fast.ts),
+ * else by exceljs. The zip's directory is checked first (an XLSX, not too big once
+ * unpacked); the first sheet is read unless one is named.
  */
 export async function readXlsx(bytes: Uint8Array, sheetName?: string): Promise<XlsxTable> {
   checkXlsxZip(bytes);
+  return fastXlsxTable(bytes, sheetName) ?? readWithExcelJs(bytes, sheetName);
+}
+
+/** The worksheet read by exceljs: every workbook it can open, and the reference the fast reader is tested against. */
+export async function readWithExcelJs(bytes: Uint8Array, sheetName?: string): Promise<XlsxTable> {
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
@@ -102,17 +85,8 @@ export async function readXlsx(bytes: Uint8Array, sheetName?: string): Promise<X
   const cellProblems = new Map<number, Map<number, string>>();
   let blankRows = 0;
   ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const cells: string[] = [];
-    let problems: Map<number, string> | undefined;
-    for (let c = 1; c <= row.cellCount; c++) {
-      const cell = row.getCell(c);
-      const got = cellText(cell.value, cell.numFmt);
-      if ("text" in got) cells.push(got.text);
-      else {
-        cells.push("");
-        (problems ??= new Map()).set(c - 1, got.problem);
-      }
-    }
+    const values = Array.from({ length: row.cellCount }, (_, c) => row.getCell(c + 1));
+    const { cells, problems } = rowTexts(values, (cell) => cellText(cell.value, cell.numFmt));
     if (problems === undefined && isBlankRow(cells)) {
       if (header !== undefined) blankRows++;
       return;
@@ -126,5 +100,5 @@ export async function readXlsx(bytes: Uint8Array, sheetName?: string): Promise<X
     rows.push(cells);
     lines.push(rowNumber);
   });
-  return { ...arrayTable(header ?? [], headerLine, rows, lines, cellProblems, blankRows), sheets, sheet: ws.name };
+  return { ...arrayTable(header ?? [], headerLine, rows, lines, cellProblems, blankRows), sheets, sheet: ws.name, fast: false };
 }

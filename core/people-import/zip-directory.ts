@@ -1,9 +1,22 @@
 import { MAX_XLSX_UNPACKED_BYTES } from "./limits.ts";
 import { fileRefused } from "./problems.ts";
 
+/** One entry of a zip's central directory: where its data is and how it is packed. */
+export interface ZipEntry {
+  readonly name: string;
+  /** 0 stored, 8 deflated. */
+  readonly method: number;
+  readonly compressedSize: number;
+  /** Declared unpacked size. */
+  readonly size: number;
+  /** Offset of its local header. */
+  readonly localOffset: number;
+}
+
 /** What a zip's central directory says, read without unpacking anything. */
 export interface ZipDirectory {
   readonly names: readonly string[];
+  readonly entries: readonly ZipEntry[];
   /** The sum of the entries' declared unpacked sizes. */
   readonly unpackedBytes: number;
 }
@@ -37,7 +50,7 @@ export function readZipDirectory(bytes: Uint8Array): ZipDirectory {
     throw fileRefused("import.format", "the file is a ZIP64 archive, which no spreadsheet of this size needs; save it again as .xlsx");
   }
   if (offset + size > eocd) throw damaged("its directory points outside the file");
-  const names: string[] = [];
+  const entries: ZipEntry[] = [];
   let unpacked = 0;
   let p = offset;
   const decoder = new TextDecoder();
@@ -48,11 +61,12 @@ export function readZipDirectory(bytes: Uint8Array): ZipDirectory {
     const extraLength = view.getUint16(p + 30, true);
     const commentLength = view.getUint16(p + 32, true);
     if (entrySize === 0xffffffff) throw fileRefused("import.format", "the file has a ZIP64 entry, which no spreadsheet of this size needs; save it again as .xlsx");
-    names.push(decoder.decode(bytes.subarray(p + 46, p + 46 + nameLength)));
+    const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLength));
+    entries.push({ name, method: view.getUint16(p + 10, true), compressedSize: view.getUint32(p + 20, true), size: entrySize, localOffset: view.getUint32(p + 42, true) });
     unpacked += entrySize;
     p += 46 + nameLength + extraLength + commentLength;
   }
-  return { names, unpackedBytes: unpacked };
+  return { names: entries.map((e) => e.name), entries, unpackedBytes: unpacked };
 }
 
 /**

@@ -3,8 +3,8 @@ import { resolve } from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { guessMapping } from "../../core/people-import/mapping.ts";
-import { type WorkerJob, type WorkerMessage } from "../../core/people-import/parallel.ts";
-import { peopleCsv } from "../bench/import/generator.ts";
+import { type WorkerJob, type WorkerMessage, type WorkerSource } from "../../core/people-import/parallel.ts";
+import { HEADER, peopleCsv, peopleXlsx } from "../bench/import/generator.ts";
 
 /**
  * The desktop app's bundle (out/main, from `npm run build`) carries the people import's
@@ -12,15 +12,15 @@ import { peopleCsv } from "../bench/import/generator.ts";
  * app would and check a CSV with it.
  */
 describe("the bundled check worker of the people import", () => {
-  it("is built next to the main bundle and checks every row of a CSV", async () => {
+  /** Runs one job on the bundled worker; gives the people it sent and its last message. */
+  async function runJob(source: WorkerSource, header: readonly string[]): Promise<{ people: number; last: WorkerMessage }> {
     const script = resolve("out/main/people-import-worker.js");
     expect(existsSync(script)).toBe(true);
-    const text = peopleCsv(300);
     const worker = new Worker(script);
     try {
       const flag = new Int32Array(new SharedArrayBuffer(8));
       const { port1, port2 } = new MessageChannel();
-      const job: WorkerJob = { text, delimiter: ",", mapping: guessMapping(text.split("\r\n")[0]!.split(",")), site: { at: "2026-01-01T00:00:00.000Z", firstId: "019ac1a0-0000-7000-8000-000000000000", users: [], tags: [], groups: [] }, port: port2, flag };
+      const job: WorkerJob = { source, mapping: guessMapping(header), site: { at: "2026-01-01T00:00:00.000Z", firstId: "019ac1a0-0000-7000-8000-000000000000", users: [], tags: [], groups: [] }, port: port2, flag };
       worker.postMessage(job, [port2]);
       let people = 0;
       let last: WorkerMessage | undefined;
@@ -38,10 +38,23 @@ describe("the bundled check worker of the people import", () => {
         }
         last = m;
       }
-      expect(last).toMatchObject({ kind: "done", rows: 300, problemCount: 0 });
-      expect(people).toBe(300);
+      return { people, last };
     } finally {
       await worker.terminate();
     }
+  }
+
+  it("is built next to the main bundle and checks every row of a CSV", async () => {
+    const text = peopleCsv(300);
+    const { people, last } = await runJob({ kind: "csv", text, delimiter: "," }, text.split("\r\n")[0]!.split(","));
+    expect(last).toMatchObject({ kind: "done", rows: 300, problemCount: 0 });
+    expect(people).toBe(300);
+  });
+
+  it("reads an XLSX with the fast reader and checks every row", async () => {
+    const bytes = new Uint8Array(await peopleXlsx(300));
+    const { people, last } = await runJob({ kind: "xlsx", bytes, sheet: "People" }, HEADER);
+    expect(last).toMatchObject({ kind: "done", rows: 300, problemCount: 0 });
+    expect(people).toBe(300);
   });
 });

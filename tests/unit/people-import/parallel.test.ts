@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { commitPeople, readPeopleFile } from "../../../core/people-import/index.ts";
 import { guessMapping } from "../../../core/people-import/mapping.ts";
 import { PARALLEL_MIN_ROWS, startCheckJob, type WorkerMessage } from "../../../core/people-import/parallel.ts";
-import { peopleCsv } from "../../bench/import/generator.ts";
+import { peopleCsv, peopleXlsx } from "../../bench/import/generator.ts";
 import { onlyProblem, refusal, tempSite, utf8 } from "./support.ts";
 
 const fileOf = (text: string) => readPeopleFile({ source: { kind: "bytes", bytes: utf8(text) } });
@@ -35,7 +35,7 @@ describe("a big CSV committed with the check worker (parallel.ts)", () => {
 
   it("writes exactly what the single-thread commit writes, ids included", async () => {
     const file = await fileOf(peopleCsv(PEOPLE));
-    const { csvText: _text, ...sameThread } = file;
+    const { workerSource: _source, ...sameThread } = file;
     const [a, b] = [site(), site()];
     const counts = commitPeople(a.store, file, { ids: a.ids });
     expect(commitPeople(b.store, sameThread, { ids: b.ids })).toEqual(counts);
@@ -43,6 +43,17 @@ describe("a big CSV committed with the check worker (parallel.ts)", () => {
     const [ra, rb] = [rows(a.store.path), rows(b.store.path)];
     expect(ra.users).toHaveLength(PEOPLE);
     expect(ra).toEqual(rb);
+  });
+
+  it("an XLSX the fast reader reads is checked on the worker too, and written exactly as on one thread", async () => {
+    const file = await readPeopleFile({ source: { kind: "bytes", bytes: new Uint8Array(await peopleXlsx(PEOPLE)) } });
+    expect(file.workerSource?.kind).toBe("xlsx");
+    const { workerSource: _source, ...sameThread } = file;
+    const [a, b] = [site(), site()];
+    const counts = commitPeople(a.store, file, { ids: a.ids });
+    expect(commitPeople(b.store, sameThread, { ids: b.ids })).toEqual(counts);
+    expect(counts).toMatchObject({ users: PEOPLE, newTags: PEOPLE });
+    expect(rows(a.store.path)).toEqual(rows(b.store.path));
   });
 
   it("refuses the whole file for one bad row at its end, with its line, and writes nothing", async () => {
@@ -63,7 +74,7 @@ describe("a big CSV committed with the check worker (parallel.ts)", () => {
   it("really starts the worker here, which checks every row and hands back every good person", () => {
     const text = peopleCsv(200);
     const header = text.split("\r\n")[0]!.split(",");
-    const job = startCheckJob(text, ",", guessMapping(header), { at: "2026-01-01T00:00:00.000Z", firstId: "019ac1a0-0000-7000-8000-000000000000", users: [], tags: [], groups: [] });
+    const job = startCheckJob({ kind: "csv", text, delimiter: "," }, guessMapping(header), { at: "2026-01-01T00:00:00.000Z", firstId: "019ac1a0-0000-7000-8000-000000000000", users: [], tags: [], groups: [] });
     expect(job).not.toBeNull();
     const seen: WorkerMessage[] = [];
     for (let m = job!.next(); ; m = job!.next()) {

@@ -159,8 +159,15 @@ describe("XLSX workbooks", () => {
     expect(onlyProblem(await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: broken } }))).reason).toContain("damaged");
   });
 
-  it("reads a zip's directory: names and declared sizes", async () => {
+  it("reads a zip's directory: names, declared sizes, methods and where each entry is", async () => {
     const z = storedZip([{ name: "a.txt", data: "hello" }, { name: "dir/b.xml", data: "<b/>", declaredSize: 1000 }]);
-    expect(readZipDirectory(z)).toEqual({ names: ["a.txt", "dir/b.xml"], unpackedBytes: 1005 });
+    expect(readZipDirectory(z)).toEqual({
+      names: ["a.txt", "dir/b.xml"],
+      entries: [
+        { name: "a.txt", method: 0, compressedSize: 5, size: 5, localOffset: 0 },
+        { name: "dir/b.xml", method: 0, compressedSize: 4, size: 1000, localOffset: 30 + 5 + 5 },
+      ],
+      unpackedBytes: 1005,
+    });
   });
 });

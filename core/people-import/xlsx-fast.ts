@@ -1,0 +1,513 @@
+import { inflateRawSync } from "node:zlib";
+import { MAX_ROWS, MAX_XLSX_UNPACKED_BYTES } from "./limits.ts";
+import { AppError } from "../errors/index.ts";
+import { dateProblem, NO_RESULT, numberText } from "./cell-text.ts";
+import { fileRefused } from "./problems.ts";
+import { isBlankRow } from "./table.ts";
+import type { XlsxTable } from "./xlsx.ts";
+import { readZipDirectory, type ZipEntry } from "./zip-directory.ts";
+
+/**
+ * A fast reader for the worksheets people export (issue 5's budget): exceljs needs
+ * 4.9 s to load a workbook of 100,000 people, more than twice the whole import's
+ * budget, because it builds a model of every cell and style. This reader unpacks the
+ * parts it needs (node:zlib), reads the shared strings and number formats once, and
+ * then walks the sheet's XML row by row as the checks reach it, like the CSV splitter.
+ *
+ * It reads what exceljs reads (a property test holds the two together on generated
+ * workbooks) but for one exceljs slip: a formula's saved result of 0, FALSE or "" is
+ * read, where exceljs loses it. It knows workbooks whose cells hold shared, inline or
+ * formula strings, numbers, booleans and errors, formulas with or without a saved
+ * result, and rich text. Anything else — merged cells, hyperlinks (exceljs shows a link's
+ * text differently), ISO-date cells, phonetic runs, parts it cannot find — makes it
+ * answer null, and the import reads the workbook with exceljs instead (xlsx.ts).
+ */
+
+/** A worksheet read this way. */
+export interface FastSheet {
+  readonly sheets: readonly string[];
+  readonly sheet: string;
+  /** Rows, header included: exceljs's `actualRowCount` (rows with a value) where that matters, else the row tags. */
+  readonly rowCount: number;
+  /**
+   * Visits the rows with a value in order: each cell's text as `cellText` (xlsx.ts)
+   * gives it for exceljs's value (gaps and cells without a value ""), the cells that
+   * hold no usable text by column with the reason, and the row number.
+   */
+  forEachRow(visit: (cells: string[], problems: Map<number, string> | undefined, row: number) => void): void;
+  /** As forEachRow, for the rows of the sheet's beginning only; says whether they are all its rows. */
+  forFirstRows(visit: (cells: string[], problems: Map<number, string> | undefined, row: number) => void): boolean;
+}
+
+/** A cell: its text, why it has none, or null for a cell with a style but no value. */
+type Got = string | { readonly problem: string } | null;
+/** A cell with neither value nor style: exceljs makes it a merge cell, which gives its row a value. */
+const NO_VALUE: Got = Object.freeze({ problem: "" });
+
+/** Why this reader left a workbook to exceljs (for tests). */
+export class Unsupported extends Error {}
+
+/** XML broken where this reader reads it: the workbook is damaged (exceljs could not load it either). */
+const malformed = (name: string) => fileRefused("import.format", `the workbook could not be read (an unclosed <${name}>); open it in a spreadsheet and save it again`);
+
+/**
+ * The shared strings (xl/sharedStrings.xml), read as far as they are asked for: a
+ * header needs the first few, a walk of the rows all of them.
+ */
+class SharedStrings {
+  private readonly list: string[] = [];
+  private text: string | undefined;
+  private at = 0;
+  constructor(private readonly raw: Uint8Array | undefined) {}
+
+  get(i: number): string | undefined {
+    if (this.raw === undefined) return undefined;
+    const xml = (this.text ??= new TextDecoder().decode(this.raw));
+    while (this.list.length <= i) {
+      const open = xml.indexOf("<si", this.at);
+      if (open < 0) return undefined;
+      const end = xml.indexOf(">", open);
+      if (end < 0) throw malformed("si");
+      if (xml.charCodeAt(end - 1) === 0x2f) {
+        this.list.push("");
+        this.at = end + 1;
+        continue;
+      }
+      const close = xml.indexOf("</si>", end);
+      if (close < 0) throw malformed("si");
+      this.list.push(stringItem(xml.slice(end + 1, close)));
+      this.at = close + 5;
+    }
+    return this.list[i];
+  }
+}
+
+/** Excel's built-in number formats that exceljs knows a code for (defaultnumformats.js). */
+const BUILT_IN_FORMATS: Readonly<Record<number, string>> = {
+  0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 11: "0.00E+00", 12: "# ?/?", 13: "# ??/??",
+  14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 18: "h:mm AM/PM", 19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss", 22: 'm/d/yy "h":mm',
+  37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00 ;(#,##0.00)", 40: "#,##0.00 ;[Red](#,##0.00)",
+  45: "mm:ss", 46: "[h]:mm:ss", 47: "mmss.0", 48: "##0.0E+0", 49: "@",
+};
+
+/** exceljs's test for a date format: date letters outside quotes and brackets. */
+export function isDateFormat(fmt: string | undefined): boolean {
+  if (!fmt) return false;
+  return /[ymdhMsb]+/.test(fmt.replace(/\[[^\]]*]/g, "").replace(/"[^"]*"/g, ""));
+}
+
+/** A serial day number as exceljs turns it into a date. */
+const excelDate = (v: number, date1904: boolean) => new Date(Math.round((v - (date1904 ? 24107 : 25569)) * 24 * 3600 * 1000));
+
+const ENTITY = /&(?:(lt|gt|amp|quot|apos)|#(\d+)|#x([0-9a-fA-F]+));/g;
+const NAMED: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+
+/** XML text or attribute value, entities decoded (as the SAX parser exceljs uses does). */
+export function xmlText(s: string): string {
+  if (!s.includes("&")) return s;
+  return s.replace(ENTITY, (m, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
+    if (name !== undefined) return NAMED[name]!;
+    const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+    if (code > 0x10ffff) return m;
+    return String.fromCodePoint(code);
+  });
+}
+
+/** exceljs decodes named entities a second time in formula and `str` strings (utils.xmlDecode). */
+const decodeAgain = (s: string) => (s.includes("&") ? s.replace(/&([a-z]*);/g, (c, name: string) => NAMED[name] ?? c) : s);
+/** OOXML's escapes for characters XML cannot hold, as exceljs undoes them in shared strings. */
+const unescapeOoxml = (s: string) => (s.includes("_x") ? s.replace(/_x([0-9A-F]{4})_/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s);
+
+/** The attributes of the tag whose text (between `<name` and `>`) is given. */
+function attributes(tag: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of tag.matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) out.set(m[1]!, xmlText(m[2] ?? m[3] ?? ""));
+  return out;
+}
+
+/** Patterns that find an attribute however it is spaced, by name. */
+const ATTRIBUTE = new Map<string, RegExp>();
+
+/** One attribute of a tag's text (between `<name` and `>`), entities decoded; fast for the way Excel and exceljs write them. */
+function attribute(tag: string, name: string): string | undefined {
+  const key = ` ${name}="`;
+  let at = tag.indexOf(key);
+  if (at < 0) {
+    // Another spacing or quoting: the general parse, if the name is there at all.
+    let any = ATTRIBUTE.get(name);
+    if (any === undefined) ATTRIBUTE.set(name, (any = new RegExp(`(^|\\s)${name}\\s*=`)));
+    return any.test(tag) ? attributes(tag).get(name) : undefined;
+  }
+  at += key.length;
+  const end = tag.indexOf('"', at);
+  return xmlText(tag.slice(at, end));
+}
+
+/**
+ * Calls `visit` for each element `<name ...>...</name>` or `<name .../>` between `from`
+ * and `to` of `xml`, with its attributes' text and where its content starts and ends
+ * (equal for an empty element). No strings are cut for the content: rows hold cells.
+ */
+function eachElement(xml: string, name: string, from: number, to: number, visit: (tag: string, bodyFrom: number, bodyTo: number) => void): void {
+  const open = `<${name}`;
+  const close = `</${name}>`;
+  for (let at = xml.indexOf(open, from); at >= 0 && at < to; at = xml.indexOf(open, at)) {
+    const next = xml.charCodeAt(at + open.length);
+    // "<c" must not match "<cols": the name ends at a space, "/" or ">".
+    if (next !== 0x20 && next !== 0x2f && next !== 0x3e && next !== 0x09 && next !== 0x0a && next !== 0x0d) {
+      at += open.length;
+      continue;
+    }
+    const end = xml.indexOf(">", at);
+    if (end < 0 || end >= to) throw malformed(name);
+    if (xml.charCodeAt(end - 1) === 0x2f) {
+      visit(xml.slice(at + open.length, end - 1), end + 1, end + 1);
+      at = end + 1;
+      continue;
+    }
+    const stop = xml.indexOf(close, end);
+    if (stop < 0 || stop > to) throw malformed(name);
+    visit(xml.slice(at + open.length, end), end + 1, stop);
+    at = stop + close.length;
+  }
+}
+
+/** The text of `<name>...</name>` (or `<name attrs>...`) inside `body`, or undefined; fast, for `<v>` and `<t>`. */
+function innerText(body: string, name: string, from = 0): string | undefined {
+  const open = body.indexOf(`<${name}`, from);
+  if (open < 0) return undefined;
+  const next = body.charCodeAt(open + name.length + 1);
+  if (next !== 0x3e && next !== 0x20 && next !== 0x2f) return innerText(body, name, open + 1);
+  const end = body.indexOf(">", open);
+  if (body.charCodeAt(end - 1) === 0x2f) return "";
+  const close = body.indexOf(`</${name}>`, end);
+  if (close < 0) throw malformed(name);
+  return xmlText(body.slice(end + 1, close));
+}
+
+/** Each element `<name ...>...</name>` or `<name .../>` in `xml`: its attributes' text and its content. */
+function* elements(xml: string, name: string, from = 0, to = xml.length): Generator<{ readonly tag: string; readonly body: string }> {
+  const open = `<${name}`;
+  const close = `</${name}>`;
+  for (let at = xml.indexOf(open, from); at >= 0 && at < to; at = xml.indexOf(open, at)) {
+    const next = xml.charCodeAt(at + open.length);
+    // "<c" must not match "<cols": the name ends at a space, "/" or ">".
+    if (next !== 0x20 && next !== 0x2f && next !== 0x3e && next !== 0x09 && next !== 0x0a && next !== 0x0d) {
+      at += open.length;
+      continue;
+    }
+    const end = xml.indexOf(">", at);
+    if (end < 0) throw malformed(name);
+    if (xml.charCodeAt(end - 1) === 0x2f) {
+      yield { tag: xml.slice(at + open.length, end - 1), body: "" };
+      at = end + 1;
+      continue;
+    }
+    const stop = xml.indexOf(close, end);
+    if (stop < 0) throw malformed(name);
+    yield { tag: xml.slice(at + open.length, end), body: xml.slice(end + 1, stop) };
+    at = stop + close.length;
+  }
+}
+
+/** The text a shared string or an inline string shows: its runs' texts joined, phonetic runs left out. */
+function stringItem(body: string): string {
+  // Phonetic runs (furigana) are not part of the text; exceljs leaves them out too.
+  if (body.includes("<rPh")) body = body.replace(/<rPh\b[\s\S]*?<\/rPh>/g, "");
+  if (!body.includes("<r>") && !body.includes("<r ")) return unescapeOoxml(innerText(body, "t") ?? "");
+  let text = "";
+  for (const run of elements(body, "r")) text += unescapeOoxml(innerText(run.body, "t") ?? "");
+  return text;
+}
+
+/** A column's index (0-based) from a cell reference such as "AB12"; `next` for one without letters. */
+function columnOf(ref: string, next: number): number {
+  let col = 0;
+  let i = 0;
+  for (; i < ref.length; i++) {
+    const c = ref.charCodeAt(i);
+    if (c < 0x41 || c > 0x5a) break;
+    col = col * 26 + (c - 0x40);
+  }
+  return i === 0 ? next : col - 1;
+}
+
+/** A workbook's parts, unpacked on demand. */
+class Parts {
+  private readonly entries: ReadonlyMap<string, ZipEntry>;
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
+  constructor(private readonly bytes: Uint8Array) {
+    const dir = readZipDirectory(bytes);
+    if (dir.unpackedBytes > MAX_XLSX_UNPACKED_BYTES) throw new Unsupported("too big: xlsx.ts refuses it");
+    this.entries = new Map(dir.entries.map((e) => [e.name, e]));
+  }
+  text(name: string): string | undefined {
+    const raw = this.raw(name);
+    return raw === undefined ? undefined : this.decoder.decode(raw);
+  }
+
+  /** A part's bytes, unpacked. */
+  raw(name: string): Uint8Array | undefined {
+    const e = this.entries.get(name);
+    if (e === undefined) return undefined;
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const at = e.localOffset;
+    if (at + 30 > this.bytes.length || view.getUint32(at, true) !== 0x04034b50) throw new Unsupported(`the part ${name} has no local header`);
+    const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+    const data = this.bytes.subarray(start, start + e.compressedSize);
+    let raw: Uint8Array;
+    if (e.method === 0) raw = data;
+    else if (e.method === 8) raw = inflateRawSync(data, { maxOutputLength: Math.max(1, e.size) });
+    else throw new Unsupported(`compression method ${e.method}`);
+    if (raw.length !== e.size) throw new Unsupported(`the part ${name} unpacks to ${raw.length} bytes, not ${e.size}`);
+    return raw;
+  }
+}
+
+/**
+ * The sheet named (or the first) of the workbook, read as exceljs would read it, or
+ * null where this reader leaves the workbook to exceljs. Refusals a person must see
+ * (no such sheet, too many rows) are thrown as exceljs's path throws them.
+ */
+export function readFastSheet(bytes: Uint8Array, sheetName?: string): FastSheet | null {
+  try {
+    return read(bytes, sheetName);
+  } catch (e) {
+    // A refusal for the person stands; anything else (a construct it does not know, a
+    // damaged part) is for exceljs to read or to explain.
+    if (e instanceof AppError) throw e;
+    return null;
+  }
+}
+
+function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
+  const parts = new Parts(bytes);
+  const workbook = parts.text("xl/workbook.xml");
+  const rels = parts.text("xl/_rels/workbook.xml.rels");
+  if (workbook === undefined || rels === undefined) throw new Unsupported("no workbook or relationships part");
+  const targets = new Map<string, string>();
+  for (const r of elements(rels, "Relationship")) {
+    const a = attributes(r.tag);
+    if (!(a.get("Type") ?? "").endsWith("/worksheet")) continue;
+    const target = a.get("Target") ?? "";
+    targets.set(a.get("Id") ?? "", target.startsWith("/") ? target.slice(1) : `xl/${target}`);
+  }
+  const sheets: { name: string; part: string }[] = [];
+  for (const s of elements(workbook, "sheet")) {
+    const a = attributes(s.tag);
+    const part = targets.get(a.get("r:id") ?? "");
+    if (part === undefined) throw new Unsupported("a sheet that is not a worksheet");
+    sheets.push({ name: a.get("name") ?? "", part });
+  }
+  const pr = [...elements(workbook, "workbookPr")][0];
+  const date1904 = pr !== undefined && ["1", "true"].includes(attributes(pr.tag).get("date1904") ?? "");
+
+  const names = sheets.map((s) => s.name);
+  const wanted = sheetName?.trim();
+  const ws = wanted === undefined || wanted === "" ? sheets[0] : (sheets.find((s) => s.name === wanted) ?? sheets.find((s) => s.name.toLowerCase() === wanted.toLowerCase()));
+  if (!ws) {
+    throw wanted
+      ? fileRefused("import.sheet", `the workbook has no sheet "${wanted}" (it has ${names.map((s) => `"${s}"`).join(", ") || "none"})`)
+      : fileRefused("import.sheet", "the workbook has no sheets");
+  }
+
+  const strings = new SharedStrings(parts.raw("xl/sharedStrings.xml"));
+
+  // Number formats by style index (cellXfs), as exceljs resolves them; style 0 and format 0 count as none.
+  const formats: (string | undefined)[] = [];
+  const styles = parts.text("xl/styles.xml");
+  if (styles !== undefined) {
+    const custom = new Map<number, string>();
+    for (const f of elements(styles, "numFmt")) {
+      const a = attributes(f.tag);
+      custom.set(Number(a.get("numFmtId")), a.get("formatCode") ?? "");
+    }
+    const xfs = styles.indexOf("<cellXfs");
+    if (xfs >= 0) {
+      const end = styles.indexOf("</cellXfs>", xfs);
+      for (const xf of elements(styles, "xf", xfs, end < 0 ? styles.length : end)) {
+        const id = Number(attributes(xf.tag).get("numFmtId") ?? 0);
+        formats.push(id ? (custom.get(id) ?? BUILT_IN_FORMATS[id]) : undefined);
+      }
+    }
+  }
+
+  // The sheet is unpacked whole (it must be searched for what this reader leaves to
+  // exceljs), but decoded whole only when its rows are walked: the header is read from
+  // its beginning, so a commit that walks the rows on the worker does not pay for it.
+  const raw = parts.raw(ws.part);
+  if (raw === undefined) throw new Unsupported(`the sheet's part ${ws.part} is missing`);
+  const bytesOf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const dataAt = bytesOf.indexOf("<sheetData");
+  if (dataAt < 0) throw new Unsupported("no sheetData");
+  const dataEnd = bytesOf.indexOf("</sheetData>", dataAt);
+  if (dataEnd >= 0 && (bytesOf.indexOf("<mergeCells", dataEnd) >= 0 || bytesOf.indexOf("<hyperlinks", dataEnd) >= 0)) throw new Unsupported("merged cells or hyperlinks");
+  const sheetData = (to: number) => new TextDecoder().decode(raw.subarray(dataAt, Math.max(dataAt, to)));
+  let whole: string | undefined;
+  const allRows = () => (whole ??= dataEnd < 0 ? "" : sheetData(dataEnd));
+
+  /** A cell as exceljs reads it (cell-xform.js) and `cellText` then shows it. */
+  const cellOf = (tag: string, body: string): Got => {
+    const t = attribute(tag, "t") ?? "n";
+    const style = Number(attribute(tag, "s") ?? 0);
+    const numFmt = style ? formats[style] : undefined;
+    const v = body === "" ? undefined : innerText(body, "v");
+    if (body.includes("<f")) {
+      // A saved result of 0, FALSE or "" is a result here; exceljs drops it (cell.js, _copyModel) and says there is none.
+      if (v === undefined || (v === "" && t !== "str")) return { problem: NO_RESULT };
+      if (t === "str") return decodeAgain(v);
+      if (t === "b") return parseInt(v, 10) !== 0 ? "TRUE" : "FALSE";
+      if (t === "e") return { problem: `the cell's formula gives the error ${v}` };
+      return numberCell(v, numFmt, date1904);
+    }
+    if (t === "inlineStr") {
+      const at = body.indexOf("<is>");
+      if (at >= 0) return stringItem(body.slice(at + 4, body.indexOf("</is>", at)));
+    }
+    // No value: a styled empty cell (exceljs: Null), or one without a style (exceljs: a merge cell, which counts as a value).
+    if (v === undefined) return style ? null : NO_VALUE;
+    switch (t) {
+      case "s":
+        return strings.get(parseInt(v, 10)) ?? "";
+      case "str":
+        return decodeAgain(v);
+      case "b":
+        return parseInt(v, 10) !== 0 ? "TRUE" : "FALSE";
+      case "e":
+        return { problem: `the cell holds the error ${v}` };
+      default:
+        return numberCell(v, numFmt, date1904);
+    }
+  };
+
+  /** The rows with a value in `data`, in order (a plain loop over the XML: this is the hot path). */
+  const eachRow = (data: string, visit: (cells: string[], problems: Map<number, string> | undefined, row: number) => void) => {
+    let rowNumber = 0;
+    eachElement(data, "row", 0, data.length, (rowTag, bodyFrom, bodyTo) => {
+      const ra = attribute(rowTag, "r");
+      rowNumber = ra === undefined ? rowNumber + 1 : Number(ra);
+      const cells: string[] = [];
+      let problems: Map<number, string> | undefined;
+      let hasValue = false;
+      let col = -1;
+      eachElement(data, "c", bodyFrom, bodyTo, (tag, from, to) => {
+        const ref = attribute(tag, "r");
+        col = ref === undefined ? col + 1 : columnOf(ref, col + 1);
+        while (cells.length < col) cells.push("");
+        const got = cellOf(tag, from === to ? "" : data.slice(from, to));
+        hasValue ||= got !== null;
+        if (typeof got === "string") cells[col] = got;
+        else {
+          cells[col] = "";
+          if (got !== null && got !== NO_VALUE) (problems ??= new Map()).set(col, got.problem);
+        }
+      });
+      if (hasValue) visit(cells, problems, rowNumber);
+    });
+  };
+
+  // Rows: counted from the row tags (exceljs counts the rows with a value, which only
+  // matters when the tags are too many: then they are counted that way).
+  let rowCount = 0;
+  for (let at = bytesOf.indexOf("<row", dataAt); at >= 0 && (dataEnd < 0 || at < dataEnd); at = bytesOf.indexOf("<row", at + 4)) rowCount++;
+  if (rowCount > MAX_ROWS + 1) {
+    rowCount = 0;
+    eachRow(allRows(), () => void rowCount++);
+  }
+  if (rowCount > MAX_ROWS + 1) {
+    throw fileRefused("import.too_large", `the sheet has ${rowCount.toLocaleString("en")} rows, more than ${MAX_ROWS.toLocaleString("en")} people and a header; split it`);
+  }
+  return {
+    sheets: names,
+    sheet: ws.name,
+    rowCount,
+    forEachRow(visit) {
+      eachRow(allRows(), visit);
+    },
+    forFirstRows(visit) {
+      // The rows of the sheet's beginning, decoded on their own; all of them if the beginning is all there is.
+      const end = dataEnd < 0 ? dataAt : dataEnd;
+      const cut = Math.min(end, dataAt + FIRST_ROWS_BYTES);
+      const head = cut === end ? allRows() : sheetData(bytesOf.lastIndexOf("</row>", cut) + "</row>".length);
+      eachRow(head, visit);
+      return cut === end;
+    },
+  };
+}
+
+/** Bytes of a sheet's XML decoded to find its header without decoding the rest. */
+const FIRST_ROWS_BYTES = 64 * 1024;
+
+/** A number cell as exceljs reads it (a date where its format is one) and `cellText` shows it. */
+function numberCell(raw: string, numFmt: string | undefined, date1904: boolean): Got {
+  const value = parseFloat(raw);
+  if (isDateFormat(numFmt)) return { problem: dateProblem(excelDate(value, date1904)) };
+  const got = numberText(value, numFmt);
+  return "text" in got ? got.text : got;
+}
+
+/**
+ * A worksheet as the fast reader reads it (xlsx-fast.ts), or null where it leaves the
+ * workbook to exceljs. Its rows are read as the checks reach them, like a CSV's, so a
+ * check worker can read the same bytes again for itself (parallel.ts).
+ */
+export function fastXlsxTable(bytes: Uint8Array, sheetName?: string): XlsxTable | null {
+  const sheet = readFastSheet(bytes, sheetName);
+  if (sheet === null) return null;
+  // The header: the first row that is not blank; what follows it is the people. Read
+  // from the sheet's beginning, or from all of it where the beginning does not say.
+  let header: string[] | undefined;
+  let headerLine = 1;
+  let hasRows = false;
+  const find = (cells: string[], problems: Map<number, string> | undefined, row: number) => {
+    if (header !== undefined) {
+      if (problems !== undefined || !isBlankRow(cells)) {
+        hasRows = true;
+        throw FOUND;
+      }
+      return;
+    }
+    if (problems === undefined && isBlankRow(cells)) return;
+    [header, headerLine] = [cells, row];
+  };
+  try {
+    if (!sheet.forFirstRows(find)) {
+      [header, headerLine] = [undefined, 1];
+      sheet.forEachRow(find);
+    }
+  } catch (e) {
+    if (e !== FOUND) throw e;
+  }
+  return {
+    header: header ?? [],
+    headerLine,
+    hasRows,
+    approxRows: Math.max(0, sheet.rowCount - 1),
+    sheets: sheet.sheets,
+    sheet: sheet.sheet,
+    fast: true,
+    forEachRow(visit) {
+      let seenHeader = false;
+      let count = 0;
+      let blankRows = 0;
+      sheet.forEachRow((cells, problems, row) => {
+        if (!seenHeader) {
+          if (problems === undefined && isBlankRow(cells)) return;
+          seenHeader = true;
+          return;
+        }
+        if (problems === undefined && isBlankRow(cells)) {
+          blankRows++;
+          return;
+        }
+        count++;
+        visit(cells, row, problems);
+      });
+      return { rows: count, blankRows };
+    },
+  };
+}
+
+/** Thrown out of the header's row walk once a person's row is seen after it. */
+const FOUND = Symbol("found");
+

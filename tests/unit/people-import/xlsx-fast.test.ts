@@ -1,0 +1,144 @@
+import ExcelJS from "exceljs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { readPeopleFile } from "../../../core/people-import/index.ts";
+import { readFastSheet } from "../../../core/people-import/xlsx-fast.ts";
+import { readWithExcelJs, readXlsx, type XlsxTable } from "../../../core/people-import/xlsx.ts";
+import { peopleXlsx } from "../../bench/import/generator.ts";
+
+const seed = Number(process.env.FC_SEED ?? 20261126);
+
+/** Everything a table says, rows included, for comparing two readers. */
+function dump(t: XlsxTable) {
+  const rows: unknown[] = [];
+  const counts = t.forEachRow((cells, line, problems) => rows.push({ cells: [...cells], line, problems: problems === undefined ? null : Object.fromEntries(problems) }));
+  return { header: t.header, headerLine: t.headerLine, hasRows: t.hasRows, sheets: t.sheets, sheet: t.sheet, rows, counts };
+}
+
+/** One cell as a test writes it: a value, and maybe a number format. */
+type CellSpec = { readonly value: ExcelJS.CellValue; readonly numFmt?: string };
+
+const text = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom("Émile", "Zoë Özdemir", "a & b", "<tag>", '"quoted"', "it's", "  spaced  ", "_x000D_", "&amp;", "line\nbreak", "tab\there", "🔑 key", "=1+1"),
+);
+const cell: fc.Arbitrary<CellSpec> = fc.oneof(
+  { weight: 5, arbitrary: text.map((value) => ({ value })) },
+  { weight: 2, arbitrary: fc.oneof(fc.integer({ min: -1e6, max: 1e9 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.constant(12345678901234568)).map((value) => ({ value })) },
+  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 99_999_999 }), fc.constantFrom("00000000", "0", "0.00", "@", "#,##0", "yyyy-mm-dd", "d-mmm-yy", "h:mm", '"Tag "0')).map(([value, numFmt]) => ({ value, numFmt })) },
+  { weight: 1, arbitrary: fc.boolean().map((value) => ({ value })) },
+  { weight: 1, arbitrary: fc.date({ min: new Date("1950-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((value) => ({ value })) },
+  { weight: 1, arbitrary: fc.constantFrom("#N/A", "#DIV/0!", "#VALUE!").map((error) => ({ value: { error } as ExcelJS.CellErrorValue })) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.constant({ value: { formula: "A1&B1" } as ExcelJS.CellFormulaValue }),
+      // Falsy results (0, FALSE, "") are left to their own test: exceljs loses them, this reader does not.
+      text.filter((t) => t !== "").map((result) => ({ value: { formula: "CONCAT(A1)", result } as ExcelJS.CellFormulaValue })),
+      fc.integer({ min: 1, max: 1e6 }).map((result) => ({ value: { formula: "1+1", result } as ExcelJS.CellFormulaValue, numFmt: "000000" })),
+      fc.constant({ value: { formula: "TRUE()", result: true } as ExcelJS.CellFormulaValue }),
+      fc.constant({ value: { formula: "1/0", result: { error: "#DIV/0!" } } as unknown as ExcelJS.CellFormulaValue }),
+    ),
+  },
+  { weight: 1, arbitrary: fc.array(text, { minLength: 1, maxLength: 3 }).map((parts) => ({ value: { richText: parts.map((t, i) => ({ text: t, font: { bold: i % 2 === 0 } })) } })) },
+  { weight: 1, arbitrary: fc.constant({ value: null, numFmt: "@" }) },
+  { weight: 2, arbitrary: fc.constant({ value: null }) },
+);
+/** Rows with gaps between them and cells with gaps between them. */
+const sheetRows = fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.array(cell, { maxLength: 6 })), { maxLength: 8 });
+
+async function workbookOf(sheets: readonly { name: string; rows: readonly (readonly [number, readonly CellSpec[]])[] }[], date1904: boolean): Promise<Uint8Array> {
+  const wb = new ExcelJS.Workbook();
+  wb.properties.date1904 = date1904;
+  for (const s of sheets) {
+    const ws = wb.addWorksheet(s.name);
+    let r = 0;
+    for (const [gap, cells] of s.rows) {
+      r += gap;
+      cells.forEach((c, i) => {
+        if (c.value === null && c.numFmt === undefined) return;
+        const target = ws.getCell(r, i + 1);
+        target.value = c.value;
+        if (c.numFmt !== undefined) target.numFmt = c.numFmt;
+      });
+    }
+  }
+  return new Uint8Array(await wb.xlsx.writeBuffer());
+}
+
+describe("the fast XLSX reader (xlsx-fast.ts)", () => {
+  it("reads every generated workbook exactly as exceljs does: cells, problems, rows, lines, sheets", async () => {
+    const names = fc.constantFrom("People", "Staff & guests", "Blad 1", "Ünits");
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.record({ name: names, rows: sheetRows }), { minLength: 1, maxLength: 2, selector: (s) => s.name }), fc.boolean(), fc.nat(2), async (sheets, date1904, pick) => {
+        const bytes = await workbookOf(sheets, date1904);
+        const wanted = pick === 0 ? undefined : sheets[pick % sheets.length]!.name.toUpperCase();
+        const fast = await readXlsx(bytes, wanted);
+        expect(fast.fast).toBe(true);
+        expect(dump(fast)).toEqual(dump(await readWithExcelJs(bytes, wanted)));
+      }),
+      { seed, numRuns: 120 },
+    );
+  });
+
+  it("reads the bench's workbook as exceljs does and is the reader an import uses", async () => {
+    const bytes = new Uint8Array(await peopleXlsx(2000));
+    const file = await readPeopleFile({ source: { kind: "bytes", bytes } });
+    expect(file.workerSource).toEqual({ kind: "xlsx", bytes, sheet: "People" });
+    expect(dump(file.table as XlsxTable)).toEqual(dump(await readWithExcelJs(bytes)));
+  });
+
+  it("finds a header that is not in the sheet's first 64 KB", async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("People");
+    // Rows of styled empty cells (no value: skipped, as exceljs skips them), then blank texts, then the file.
+    for (let r = 1; r <= 2500; r++) for (let c = 1; c <= 5; c++) ws.getCell(r, c).numFmt = "@";
+    for (let r = 2501; r <= 2600; r++) ws.getCell(r, 1).value = " ";
+    ws.getRow(2601).values = ["First name", "Last name"];
+    ws.getRow(2602).values = ["Anna", "Maes"];
+    const bytes = new Uint8Array(await wb.xlsx.writeBuffer());
+    const fast = await readXlsx(bytes);
+    expect(fast.fast).toBe(true);
+    expect(fast.headerLine).toBe(2601);
+    expect(dump(fast)).toEqual(dump(await readWithExcelJs(bytes)));
+  });
+
+  it("leaves to exceljs what it does not know: merged cells, hyperlinks", async () => {
+    const merged = new ExcelJS.Workbook();
+    const ws = merged.addWorksheet("People");
+    ws.addRow(["First name", "Last name"]);
+    ws.addRow(["Anna", "Maes"]);
+    ws.mergeCells("A2:B2");
+    const linked = new ExcelJS.Workbook();
+    linked.addWorksheet("People").addRow(["E-mail", { text: "anna@example.com", hyperlink: "mailto:anna@example.com" }]);
+    for (const wb of [merged, linked]) {
+      const bytes = new Uint8Array(await wb.xlsx.writeBuffer());
+      expect(readFastSheet(bytes)).toBeNull();
+      const file = await readPeopleFile({ source: { kind: "bytes", bytes } });
+      expect(file.workerSource).toBeUndefined();
+      expect(dump(file.table as XlsxTable)).toEqual(dump(await readWithExcelJs(bytes)));
+    }
+  });
+
+  it("names the sheets it has when the one asked for is not there, as exceljs's path does", async () => {
+    const bytes = await workbookOf([{ name: "People", rows: [[1, [{ value: "First name" }]]] }], false);
+    const refusal = async (read: Promise<unknown>) => read.then(() => expect.unreachable(), (e: unknown) => e);
+    const [fast, slow] = [await refusal(readXlsx(bytes, "Staff")), await refusal(readWithExcelJs(bytes, "Staff"))];
+    expect(fast).toMatchObject({ code: "import.sheet" });
+    expect(String((fast as Error).message)).toContain('no sheet "Staff" (it has "People")');
+    expect(fast).toEqual(slow);
+  });
+
+  it("reads a formula's saved result of 0, FALSE or \"\", which exceljs loses", async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("People");
+    ws.addRow(["A", "B", "C", "D"]);
+    ws.addRow([{ formula: "1-1", result: 0 }, { formula: "1=2", result: false }, { formula: "A1&\"\"", result: "" }, { formula: "A9" }]);
+    const bytes = new Uint8Array(await wb.xlsx.writeBuffer());
+    const noResult = "the cell is a formula with no saved result; open the file in a spreadsheet, let it calculate, and save it";
+    // The fast reader: three results, and the formula never calculated has none.
+    expect(dump(await readXlsx(bytes)).rows).toEqual([{ cells: ["0", "FALSE", "", ""], line: 2, problems: { 3: noResult } }]);
+    // exceljs says that of all four.
+    expect(dump(await readWithExcelJs(bytes)).rows).toEqual([{ cells: ["", "", "", ""], line: 2, problems: { 0: noResult, 1: noResult, 2: noResult, 3: noResult } }]);
+  });
+});
