@@ -125,6 +125,31 @@ function attributes(tag: string): Map<string, string> {
   return out;
 }
 
+/** A cell tag's r, t and s ("" where absent), as `cellAttributes` last read them: one object, no garbage per cell. */
+const CELL = { r: "", t: "", s: "" };
+
+/** Reads a cell tag's r, t and s into CELL in one pass over its `name="value"` pairs. */
+function cellAttributes(tag: string): void {
+  CELL.r = CELL.t = CELL.s = "";
+  if (tag.includes("'") || tag.includes("&")) {
+    // Single quotes or entities: the general parse.
+    const a = attributes(tag);
+    [CELL.r, CELL.t, CELL.s] = [a.get("r") ?? "", a.get("t") ?? "", a.get("s") ?? ""];
+    return;
+  }
+  for (let eq = tag.indexOf('="'); eq > 0; ) {
+    let start = eq;
+    while (start > 0 && tag.charCodeAt(start - 1) > 0x20) start--;
+    const end = tag.indexOf('"', eq + 2);
+    if (end < 0) return;
+    const name = eq - start === 1 ? tag.charCodeAt(start) : 0;
+    if (name === 0x72) CELL.r = tag.slice(eq + 2, end);
+    else if (name === 0x74) CELL.t = tag.slice(eq + 2, end);
+    else if (name === 0x73) CELL.s = tag.slice(eq + 2, end);
+    eq = tag.indexOf('="', end + 1);
+  }
+}
+
 /** Patterns that find an attribute however it is spaced, by name. */
 const ATTRIBUTE = new Map<string, RegExp>();
 
@@ -257,7 +282,8 @@ class Parts {
     const data = this.bytes.subarray(start, start + e.compressedSize);
     let raw: Uint8Array;
     if (e.method === 0) raw = data;
-    else if (e.method === 8) raw = inflateRawSync(data, { maxOutputLength: Math.max(1, e.size) });
+    // One output chunk of the declared size: no copying chunks together afterwards.
+    else if (e.method === 8) raw = inflateRawSync(data, { maxOutputLength: Math.max(1, e.size), chunkSize: Math.max(64, Math.min(e.size + 64, 1 << 30)) });
     else throw new Unsupported(`compression method ${e.method}`);
     if (raw.length !== e.size) throw new Unsupported(`the part ${name} unpacks to ${raw.length} bytes, not ${e.size}`);
     return raw;
@@ -346,12 +372,25 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   let whole: string | undefined;
   const allRows = () => (whole ??= dataEnd < 0 ? "" : sheetData(dataEnd));
 
-  /** A cell as exceljs reads it (cell-xform.js) and `cellText` then shows it. */
-  const cellOf = (tag: string, body: string): Got => {
-    const t = attribute(tag, "t") ?? "n";
-    const style = Number(attribute(tag, "s") ?? 0);
+  /**
+   * A cell as exceljs reads it (cell-xform.js) and `cellText` then shows it: its tag's
+   * attributes (in CELL) and its content, `data` from `from` to `to`.
+   */
+  const cellOf = (data: string, from: number, to: number): Got => {
+    const t = CELL.t || "n";
+    const style = CELL.s === "" ? 0 : Number(CELL.s);
     const numFmt = style ? formats[style] : undefined;
-    const v = body === "" ? undefined : innerText(body, "v");
+    // The content is cut out (a few bytes): searching `data` itself would run on past the cell.
+    const body = from < to ? data.slice(from, to) : "";
+    let v: string | undefined;
+    if (body !== "") {
+      // <v> as Excel and exceljs write it, found directly; any other form through the general reader.
+      const open = body.indexOf("<v>");
+      if (open >= 0) {
+        const raw = body.slice(open + 3, body.indexOf("</v>", open));
+        v = raw.includes("&") ? xmlText(raw) : raw;
+      } else if (body.includes("<v")) v = innerText(body, "v");
+    }
     if (body.includes("<f")) {
       // A saved result of 0, FALSE or "" is a result here; exceljs drops it (cell.js, _copyModel) and says there is none.
       if (v === undefined || (v === "" && t !== "str")) return { problem: NO_RESULT };
@@ -391,10 +430,10 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
       let hasValue = false;
       let col = -1;
       eachElement(data, "c", bodyFrom, bodyTo, (tag, from, to) => {
-        const ref = attribute(tag, "r");
-        col = ref === undefined ? col + 1 : columnOf(ref, col + 1);
+        cellAttributes(tag);
+        col = CELL.r === "" ? col + 1 : columnOf(CELL.r, col + 1);
         while (cells.length < col) cells.push("");
-        const got = cellOf(tag, from === to ? "" : data.slice(from, to));
+        const got = cellOf(data, from, to);
         hasValue ||= got !== null;
         if (typeof got === "string") cells[col] = got;
         else {
@@ -406,10 +445,13 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
     });
   };
 
-  // Rows: counted from the row tags (exceljs counts the rows with a value, which only
-  // matters when the tags are too many: then they are counted that way).
-  let rowCount = 0;
-  for (let at = bytesOf.indexOf("<row", dataAt); at >= 0 && (dataEnd < 0 || at < dataEnd); at = bytesOf.indexOf("<row", at + 4)) rowCount++;
+  // Rows: about as many as the sheet spans (exceljs counts the rows with a value, which
+  // only matters when that is too many: then they are counted that way).
+  // The sheet's <dimension> (Excel and exceljs write it before the rows) says how many
+  // rows it spans without counting them.
+  const dimension = /<dimension\s+ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"/.exec(new TextDecoder().decode(raw.subarray(0, Math.min(dataAt, 4096))));
+  let rowCount = dimension ? Number(dimension[2] ?? dimension[1]) - Number(dimension[1]) + 1 : 0;
+  if (!dimension) for (let at = bytesOf.indexOf("<row", dataAt); at >= 0 && (dataEnd < 0 || at < dataEnd); at = bytesOf.indexOf("<row", at + 4)) rowCount++;
   if (rowCount > MAX_ROWS + 1) {
     rowCount = 0;
     eachRow(allRows(), () => void rowCount++);
