@@ -211,28 +211,10 @@ function innerText(body: string, name: string, from = 0): string | undefined {
 }
 
 /** Each element `<name ...>...</name>` or `<name .../>` in `xml`: its attributes' text and its content. */
-function* elements(xml: string, name: string, from = 0, to = xml.length): Generator<{ readonly tag: string; readonly body: string }> {
-  const open = `<${name}`;
-  const close = `</${name}>`;
-  for (let at = xml.indexOf(open, from); at >= 0 && at < to; at = xml.indexOf(open, at)) {
-    const next = xml.charCodeAt(at + open.length);
-    // "<c" must not match "<cols": the name ends at a space, "/" or ">".
-    if (next !== 0x20 && next !== 0x2f && next !== 0x3e && next !== 0x09 && next !== 0x0a && next !== 0x0d) {
-      at += open.length;
-      continue;
-    }
-    const end = xml.indexOf(">", at);
-    if (end < 0) throw malformed(name);
-    if (xml.charCodeAt(end - 1) === 0x2f) {
-      yield { tag: xml.slice(at + open.length, end - 1), body: "" };
-      at = end + 1;
-      continue;
-    }
-    const stop = xml.indexOf(close, end);
-    if (stop < 0) throw malformed(name);
-    yield { tag: xml.slice(at + open.length, end), body: xml.slice(end + 1, stop) };
-    at = stop + close.length;
-  }
+function elements(xml: string, name: string, from = 0, to = xml.length): { readonly tag: string; readonly body: string }[] {
+  const out: { tag: string; body: string }[] = [];
+  eachElement(xml, name, from, to, (tag, bodyFrom, bodyTo) => out.push({ tag, body: xml.slice(bodyFrom, bodyTo) }));
+  return out;
 }
 
 /** The text a shared string or an inline string shows: its runs' texts joined, phonetic runs left out. */
@@ -325,7 +307,7 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
     if (part === undefined) throw new Unsupported("a sheet that is not a worksheet");
     sheets.push({ name: a.get("name") ?? "", part });
   }
-  const pr = [...elements(workbook, "workbookPr")][0];
+  const pr = elements(workbook, "workbookPr")[0];
   const date1904 = pr !== undefined && ["1", "true"].includes(attributes(pr.tag).get("date1904") ?? "");
 
   const names = sheets.map((s) => s.name);
