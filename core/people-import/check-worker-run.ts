@@ -1,14 +1,14 @@
 import { AppError } from "../errors/index.ts";
+import type { ColumnValue } from "../store/entities.ts";
 import type { EntityName } from "../store/index.ts";
 import { checkPeople } from "./check.ts";
 import { parseCsv } from "./csv.ts";
-import { fastXlsxTable } from "./xlsx-fast.ts";
-import type { ColumnValue } from "../store/entities.ts";
 import { importIds } from "./ids.ts";
 import { type WorkerJob, type WorkerMessage } from "./parallel.ts";
 import { ProblemList } from "./problems.ts";
 import { readSiteView, type SiteReader } from "./site-view.ts";
 import { PersonRows } from "./write.ts";
+import { fastXlsxTable } from "./xlsx-fast.ts";
 
 /** People per message: few messages, and the writer is never far behind. */
 const CHUNK = 2048;
@@ -21,8 +21,8 @@ const CANCELLED = Symbol("cancelled");
  * site the writing thread read inside its transaction, and send the good people in
  * chunks as the rows they become (PersonRows, with the ids the writing thread would
  * give them), each chunk saying how many good people come before it; then the
- * problems. Once a problem is found no more people are
- * sent, as nothing will be written.
+ * problems. Once a problem is found no more people are sent, as nothing will be
+ * written.
  */
 export function runCheckJob(job: WorkerJob): void {
   const { port, flag, site } = job;

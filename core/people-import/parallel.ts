@@ -10,11 +10,11 @@ import type { PeopleMapping } from "./mapping.ts";
 import { type ImportProblem } from "./problems.ts";
 
 /**
- * A commit on two threads (issue 5's budget): a worker reads (a CSV's text, or an XLSX
- * the fast reader knows) and checks the file again and
- * makes each person's rows, ids included (PersonRows, importIds), while this thread,
- * inside the commit's one transaction, writes the rows it has sent so far. All-or-nothing still holds: the
- * worker reports every problem at the end, and any problem throws inside the
+ * A commit on two threads (issue 5's budget): a worker reads the file again (a CSV's
+ * text, or an XLSX the fast reader knows), checks it and makes each person's rows,
+ * ids included (PersonRows, importIds), while this thread, inside the commit's one
+ * transaction, writes the rows it has been sent so far. All-or-nothing still holds:
+ * the worker reports every problem at the end, and any problem throws inside the
  * transaction, which rolls everything back.
  *
  * The commit is synchronous (it runs inside `store.act`), so this thread receives with
@@ -28,9 +28,8 @@ import { type ImportProblem } from "./problems.ts";
  * under tsx) it is check-worker.ts loaded with tsx; from a bundle, a
  * `people-import-worker.js` next to the bundle, if the build made one. Where there is
  * none, or it cannot start, `startCheckJob` gives null and the commit checks on its
- * own thread. A worker that fails
- * before the hand-over is dropped and this thread goes on alone; one that fails after
- * it throws, and the transaction rolls back. The worker is started once per process
+ * own thread. A worker that fails before the hand-over is dropped and this thread goes
+ * on alone; one that fails after it throws, and the transaction rolls back. The worker is started once per process
  * and kept (see `shared`).
  */
 
