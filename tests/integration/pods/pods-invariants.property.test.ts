@@ -166,5 +166,5 @@ describe("pod invariants under random sequences of operations", () => {
       }),
       { seed: Number(process.env.FC_SEED ?? 20261125), numRuns: 60 },
     );
-  }, 20_000);
+  }, 60_000);
 });
