@@ -27,7 +27,10 @@ import { readZipDirectory, type ZipEntry } from "./zip-directory.ts";
 export interface FastSheet {
   readonly sheets: readonly string[];
   readonly sheet: string;
-  /** Rows, header included: exceljs's `actualRowCount` (rows with a value) where that matters, else the row tags. */
+  /**
+   * Rows, header included: as many as the sheet's <dimension> spans (or its row tags),
+   * and exceljs's `actualRowCount` (rows with a value) where that is too many to import.
+   */
   readonly rowCount: number;
   /**
    * Visits the rows with a value in order: each cell's text as `cellText` (xlsx.ts)
@@ -44,8 +47,8 @@ type Got = string | { readonly problem: string } | null;
 /** A cell with neither value nor style: exceljs makes it a merge cell, which gives its row a value. */
 const NO_VALUE: Got = Object.freeze({ problem: "" });
 
-/** Why this reader left a workbook to exceljs (for tests). */
-export class Unsupported extends Error {}
+/** Why this reader leaves a workbook to exceljs. */
+class Unsupported extends Error {}
 
 /** XML broken where this reader reads it: the workbook is damaged (exceljs could not load it either). */
 const malformed = (name: string) => fileRefused("import.format", `the workbook could not be read (an unclosed <${name}>); open it in a spreadsheet and save it again`);
