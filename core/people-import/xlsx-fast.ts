@@ -18,9 +18,9 @@ import { readZipDirectory, type ZipEntry } from "./zip-directory.ts";
  * workbooks) but for one exceljs slip: a formula's saved result of 0, FALSE or "" is
  * read, where exceljs loses it. It knows workbooks whose cells hold shared, inline or
  * formula strings, numbers, booleans and errors, formulas with or without a saved
- * result, and rich text. Anything else — merged cells, hyperlinks (exceljs shows a link's
- * text differently), ISO-date cells, phonetic runs, parts it cannot find — makes it
- * answer null, and the import reads the workbook with exceljs instead (xlsx.ts).
+ * result, rich text, and hyperlinks (an e-mail column is often linked). Anything else
+ * — merged cells, parts it cannot find or does not expect — makes it answer null, and
+ * the import reads the workbook with exceljs instead (xlsx.ts).
  */
 
 /** A worksheet read this way. */
@@ -352,7 +352,8 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   const dataAt = bytesOf.indexOf("<sheetData");
   if (dataAt < 0) throw new Unsupported("no sheetData");
   const dataEnd = bytesOf.indexOf("</sheetData>", dataAt);
-  if (dataEnd >= 0 && (bytesOf.indexOf("<mergeCells", dataEnd) >= 0 || bytesOf.indexOf("<hyperlinks", dataEnd) >= 0)) throw new Unsupported("merged cells or hyperlinks");
+  if (dataEnd >= 0 && bytesOf.indexOf("<mergeCells", dataEnd) >= 0) throw new Unsupported("merged cells");
+  const links = dataEnd >= 0 && bytesOf.indexOf("<hyperlinks", dataEnd) >= 0 ? hyperlinks(parts, ws.part, new TextDecoder().decode(raw.subarray(dataEnd))) : NO_LINKS;
   const sheetData = (to: number) => new TextDecoder().decode(raw.subarray(dataAt, Math.max(dataAt, to)));
   let whole: string | undefined;
   const allRows = () => (whole ??= dataEnd < 0 ? "" : sheetData(dataEnd));
@@ -418,7 +419,12 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
         cellAttributes(tag);
         col = CELL.r === "" ? col + 1 : columnOf(CELL.r, col + 1);
         while (cells.length < col) cells.push("");
-        const got = cellOf(data, from, to);
+        let got = cellOf(data, from, to);
+        if (links.size > 0) {
+          // A linked cell (exceljs: a hyperlink value) shows its text if it is a string, else the link's target.
+          const target = links.get(CELL.r === "" ? `${columnName(col)}${rowNumber}` : CELL.r);
+          if (target !== undefined && !(typeof got === "string" && isStringCell())) got = target.replace(/^mailto:/i, "");
+        }
         hasValue ||= got !== null;
         if (typeof got === "string") cells[col] = got;
         else {
@@ -460,6 +466,43 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
       return cut === end;
     },
   };
+}
+
+/** Whether the cell read last (CELL) holds a string, as exceljs types it: shared, inline, or a formula's string result. */
+const isStringCell = () => CELL.t === "s" || CELL.t === "inlineStr" || CELL.t === "str";
+
+const NO_LINKS: ReadonlyMap<string, string> = new Map();
+
+/**
+ * The sheet's external hyperlinks by cell address, as exceljs maps them: each
+ * `<hyperlink ref r:id>` to its relationship's Target (links within the workbook,
+ * which have no r:id, are not values).
+ */
+function hyperlinks(parts: Parts, sheetPart: string, tail: string): ReadonlyMap<string, string> {
+  const slash = sheetPart.lastIndexOf("/");
+  const rels = parts.text(`${sheetPart.slice(0, slash)}/_rels/${sheetPart.slice(slash + 1)}.rels`);
+  const targets = new Map<string, string>();
+  for (const r of rels === undefined ? [] : elements(rels, "Relationship")) {
+    const a = attributes(r.tag);
+    targets.set(a.get("Id") ?? "", a.get("Target") ?? "");
+  }
+  const out = new Map<string, string>();
+  for (const h of elements(tail, "hyperlink")) {
+    const a = attributes(h.tag);
+    const id = a.get("r:id");
+    if (id === undefined) continue;
+    const target = targets.get(id);
+    if (target === undefined) throw new Unsupported(`hyperlink ${id} has no target`);
+    out.set(a.get("ref") ?? "", target);
+  }
+  return out;
+}
+
+/** A column's letters from its index (0-based): 0 → A, 27 → AB. */
+function columnName(col: number): string {
+  let name = "";
+  for (let n = col + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(0x41 + ((n - 1) % 26)) + name;
+  return name;
 }
 
 /** Bytes of a sheet's XML decoded to find its header without decoding the rest. */

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { readPeopleFile } from "../../../core/people-import/index.ts";
 import { readFastSheet } from "../../../core/people-import/xlsx-fast.ts";
 import { readWithExcelJs, readXlsx, type XlsxTable } from "../../../core/people-import/xlsx.ts";
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
+import { readZipDirectory } from "../../../core/people-import/zip-directory.ts";
 import { peopleXlsx } from "../../bench/import/generator.ts";
 
 const seed = Number(process.env.FC_SEED ?? 20261126);
@@ -41,6 +43,10 @@ const cell: fc.Arbitrary<CellSpec> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.array(text, { minLength: 1, maxLength: 3 }).map((parts) => ({ value: { richText: parts.map((t, i) => ({ text: t, font: { bold: i % 2 === 0 } })) } })) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(text.filter((t) => t !== ""), fc.constantFrom("mailto:anna@example.com", "https://example.com/a?b=1&c=2", "MAILTO:Bram@Example.com")).map(([t, hyperlink]) => ({ value: { text: t, hyperlink } })),
+  },
   { weight: 1, arbitrary: fc.constant({ value: null, numFmt: "@" }) },
   { weight: 2, arbitrary: fc.constant({ value: null }) },
 );
@@ -103,15 +109,28 @@ describe("the fast XLSX reader (xlsx-fast.ts)", () => {
     expect(dump(fast)).toEqual(dump(await readWithExcelJs(bytes)));
   });
 
-  it("leaves to exceljs what it does not know: merged cells, hyperlinks", async () => {
+  it("shows a linked cell's text, or the link's target where the cell holds no string, as exceljs does", async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("People");
+    ws.addRow(["E-mail", "Site", "Number"]);
+    ws.addRow([{ text: "anna@example.com", hyperlink: "mailto:anna@example.com" }, { text: "Site A", hyperlink: "https://example.com" }, { text: "x", hyperlink: "mailto:Bram@example.com" }]);
+    const written = new Uint8Array(await wb.xlsx.writeBuffer());
+    // exceljs writes links on strings only: make C2 a number cell that keeps its link, as a spreadsheet may.
+    const bytes = rewritePart(written, "xl/worksheets/sheet1.xml", (xml) => xml.replace(/<c r="C2"([^>]*) t="s"><v>\d+<\/v><\/c>/, '<c r="C2"$1><v>42</v></c>'));
+    const fast = await readXlsx(bytes);
+    expect(fast.fast).toBe(true);
+    const slow = await readWithExcelJs(bytes);
+    expect(dump(fast)).toEqual(dump(slow));
+    expect(dump(fast).rows).toEqual([{ cells: ["anna@example.com", "Site A", "Bram@example.com"], line: 2, problems: null }]);
+  });
+
+  it("leaves to exceljs what it does not know: merged cells", async () => {
     const merged = new ExcelJS.Workbook();
     const ws = merged.addWorksheet("People");
     ws.addRow(["First name", "Last name"]);
     ws.addRow(["Anna", "Maes"]);
     ws.mergeCells("A2:B2");
-    const linked = new ExcelJS.Workbook();
-    linked.addWorksheet("People").addRow(["E-mail", { text: "anna@example.com", hyperlink: "mailto:anna@example.com" }]);
-    for (const wb of [merged, linked]) {
+    for (const wb of [merged]) {
       const bytes = new Uint8Array(await wb.xlsx.writeBuffer());
       expect(readFastSheet(bytes)).toBeNull();
       const file = await readPeopleFile({ source: { kind: "bytes", bytes } });
@@ -142,3 +161,50 @@ describe("the fast XLSX reader (xlsx-fast.ts)", () => {
     expect(dump(await readWithExcelJs(bytes)).rows).toEqual([{ cells: ["", "", "", ""], line: 2, problems: { 0: noResult, 1: noResult, 2: noResult, 3: noResult } }]);
   });
 });
+
+/** The workbook with one part's text changed (a zip rebuilt with the same entries, deflated). */
+function rewritePart(bytes: Uint8Array, name: string, change: (xml: string) => string): Uint8Array {
+  const entries = readZipDirectory(bytes).entries.map((e) => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const start = e.localOffset + 30 + view.getUint16(e.localOffset + 26, true) + view.getUint16(e.localOffset + 28, true);
+    const packed = bytes.subarray(start, start + e.compressedSize);
+    const data = e.method === 8 ? inflateRawSync(packed) : Buffer.from(packed);
+    return { name: e.name, data: e.name === name ? Buffer.from(change(data.toString("utf8"))) : data };
+  });
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const nameBytes = Buffer.from(e.name);
+    const packed = deflateRawSync(e.data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc32(e.data), 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(e.data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0);
+    dir.writeUInt16LE(20, 4);
+    dir.writeUInt16LE(20, 6);
+    dir.writeUInt16LE(8, 10);
+    dir.writeUInt32LE(crc32(e.data), 16);
+    dir.writeUInt32LE(packed.length, 20);
+    dir.writeUInt32LE(e.data.length, 24);
+    dir.writeUInt16LE(nameBytes.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, packed);
+    central.push(dir, nameBytes);
+    offset += 30 + nameBytes.length + packed.length;
+  }
+  const dirBytes = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(dirBytes.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return new Uint8Array(Buffer.concat([...locals, dirBytes, end]));
+}
