@@ -1,12 +1,13 @@
+import { inflateRawSync } from "node:zlib";
 import ExcelJS from "exceljs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readPeopleFile } from "../../../core/people-import/index.ts";
 import { readFastSheet } from "../../../core/people-import/xlsx-fast.ts";
 import { readWithExcelJs, readXlsx, type XlsxTable } from "../../../core/people-import/xlsx.ts";
-import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 import { readZipDirectory } from "../../../core/people-import/zip-directory.ts";
 import { peopleXlsx } from "../../bench/import/generator.ts";
+import { zipOf } from "./support.ts";
 
 const seed = Number(process.env.FC_SEED ?? 20261126);
 
@@ -162,49 +163,15 @@ describe("the fast XLSX reader (xlsx-fast.ts)", () => {
   });
 });
 
-/** The workbook with one part's text changed (a zip rebuilt with the same entries, deflated). */
+/** The workbook with one part's text changed (the zip rebuilt with the same entries, deflated). */
 function rewritePart(bytes: Uint8Array, name: string, change: (xml: string) => string): Uint8Array {
-  const entries = readZipDirectory(bytes).entries.map((e) => {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const start = e.localOffset + 30 + view.getUint16(e.localOffset + 26, true) + view.getUint16(e.localOffset + 28, true);
-    const packed = bytes.subarray(start, start + e.compressedSize);
-    const data = e.method === 8 ? inflateRawSync(packed) : Buffer.from(packed);
-    return { name: e.name, data: e.name === name ? Buffer.from(change(data.toString("utf8"))) : data };
-  });
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const nameBytes = Buffer.from(e.name);
-    const packed = deflateRawSync(e.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc32(e.data), 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(0x02014b50, 0);
-    dir.writeUInt16LE(20, 4);
-    dir.writeUInt16LE(20, 6);
-    dir.writeUInt16LE(8, 10);
-    dir.writeUInt32LE(crc32(e.data), 16);
-    dir.writeUInt32LE(packed.length, 20);
-    dir.writeUInt32LE(e.data.length, 24);
-    dir.writeUInt16LE(nameBytes.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, packed);
-    central.push(dir, nameBytes);
-    offset += 30 + nameBytes.length + packed.length;
-  }
-  const dirBytes = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(dirBytes.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...locals, dirBytes, end]));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return zipOf(
+    readZipDirectory(bytes).entries.map((e) => {
+      const start = e.localOffset + 30 + view.getUint16(e.localOffset + 26, true) + view.getUint16(e.localOffset + 28, true);
+      const packed = bytes.subarray(start, start + e.compressedSize);
+      const data = e.method === 8 ? inflateRawSync(packed) : Buffer.from(packed);
+      return { name: e.name, data: e.name === name ? change(data.toString("utf8")) : data, deflate: true };
+    }),
+  );
 }

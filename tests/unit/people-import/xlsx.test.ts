@@ -3,51 +3,12 @@ import { describe, expect, it } from "vitest";
 import { LIMITS, previewPeople, readPeopleFile } from "../../../core/people-import/index.ts";
 import { readXlsx } from "../../../core/people-import/xlsx.ts";
 import { readZipDirectory } from "../../../core/people-import/zip-directory.ts";
-import { onlyProblem, refusal, rowsOf, tempSite, utf8 } from "./support.ts";
+import { onlyProblem, refusal, rowsOf, tempSite, utf8, zipOf } from "./support.ts";
 
 async function workbook(fill: (wb: ExcelJS.Workbook) => void): Promise<Uint8Array> {
   const wb = new ExcelJS.Workbook();
   fill(wb);
   return new Uint8Array(await wb.xlsx.writeBuffer());
-}
-
-/**
- * A zip of stored (uncompressed) entries, for files exceljs would not write: CRCs are
- * left 0 and sizes may be declared larger than the data, since only the directory is read.
- */
-function storedZip(entries: readonly { name: string; data?: string; declaredSize?: number }[]): Uint8Array {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const data = Buffer.from(e.data ?? "");
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, data);
-    const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(0x02014b50, 0);
-    dir.writeUInt16LE(20, 4);
-    dir.writeUInt16LE(20, 6);
-    dir.writeUInt32LE(data.length, 20);
-    dir.writeUInt32LE(e.declaredSize ?? data.length, 24);
-    dir.writeUInt16LE(name.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    central.push(dir, name);
-    offset += 30 + name.length + data.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...locals, cd, end]));
 }
 
 describe("XLSX workbooks", () => {
@@ -135,9 +96,9 @@ describe("XLSX workbooks", () => {
     expect(onlyProblem(csvAsXlsx).reason).toBe('the file is not an XLSX workbook: an .xlsx is a zip archive, and this one starts with "First name,Last ". Is it a CSV?');
     const xls = new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]);
     expect(onlyProblem(await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: xls } }))).reason).toContain("Excel 97-2003 workbook (.xls) or a password-protected workbook");
-    const ods = storedZip([{ name: "mimetype", data: "application/vnd.oasis.opendocument.spreadsheet" }, { name: "content.xml", data: "<x/>" }]);
+    const ods = zipOf([{ name: "mimetype", data: "application/vnd.oasis.opendocument.spreadsheet" }, { name: "content.xml", data: "<x/>" }]);
     expect(onlyProblem(await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: ods } }))).reason).toContain("OpenDocument spreadsheet (.ods)");
-    const docx = storedZip([{ name: "word/document.xml", data: "<x/>" }]);
+    const docx = zipOf([{ name: "word/document.xml", data: "<x/>" }]);
     expect(onlyProblem(await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: docx } }))).reason).toContain("Word document");
     const zipAsCsv = await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: docx }, format: "csv" }));
     expect(onlyProblem(zipAsCsv).reason).toContain("not a CSV text file");
@@ -149,18 +110,18 @@ describe("XLSX workbooks", () => {
     const damaged = await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: cut } }));
     expect(damaged.code).toBe("import.format");
     expect(onlyProblem(damaged).reason).toContain("damaged");
-    const bomb = storedZip([{ name: "xl/workbook.xml", data: "<x/>" }, { name: "xl/worksheets/sheet1.xml", data: "<x/>", declaredSize: LIMITS.MAX_XLSX_UNPACKED_BYTES }]);
+    const bomb = zipOf([{ name: "xl/workbook.xml", data: "<x/>" }, { name: "xl/worksheets/sheet1.xml", data: "<x/>", declaredSize: LIMITS.MAX_XLSX_UNPACKED_BYTES }]);
     const e = await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: bomb } }));
     expect(e.code).toBe("import.too_large");
     expect(onlyProblem(e).reason).toBe("the workbook would unpack to 400 MB, more than the 400 MB an import may; split it");
     // A directory that is there but broken says so too.
-    const broken = storedZip([{ name: "xl/workbook.xml", data: "<x/>" }]);
+    const broken = zipOf([{ name: "xl/workbook.xml", data: "<x/>" }]);
     broken[broken.length - 22 + 16] = 0xff;
     expect(onlyProblem(await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: broken } }))).reason).toContain("damaged");
   });
 
   it("reads a zip's directory: names, declared sizes, methods and where each entry is", async () => {
-    const z = storedZip([{ name: "a.txt", data: "hello" }, { name: "dir/b.xml", data: "<b/>", declaredSize: 1000 }]);
+    const z = zipOf([{ name: "a.txt", data: "hello" }, { name: "dir/b.xml", data: "<b/>", declaredSize: 1000 }]);
     expect(readZipDirectory(z)).toEqual({
       names: ["a.txt", "dir/b.xml"],
       entries: [
