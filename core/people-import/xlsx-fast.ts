@@ -1,7 +1,7 @@
 import { inflateRawSync } from "node:zlib";
-import { MAX_ROWS, MAX_XLSX_UNPACKED_BYTES } from "./limits.ts";
 import { AppError } from "../errors/index.ts";
 import { dateProblem, NO_RESULT, numberText } from "./cell-text.ts";
+import { MAX_ROWS, MAX_XLSX_UNPACKED_BYTES } from "./limits.ts";
 import { fileRefused } from "./problems.ts";
 import { isBlankRow } from "./table.ts";
 import type { XlsxTable } from "./xlsx.ts";
@@ -11,8 +11,11 @@ import { readZipDirectory, type ZipEntry } from "./zip-directory.ts";
  * A fast reader for the worksheets people export (issue 5's budget): exceljs needs
  * 4.9 s to load a workbook of 100,000 people, more than twice the whole import's
  * budget, because it builds a model of every cell and style. This reader unpacks the
- * parts it needs (node:zlib), reads the shared strings and number formats once, and
- * then walks the sheet's XML row by row as the checks reach it, like the CSV splitter.
+ * parts it needs (node:zlib), reads the number formats once and the shared strings as
+ * far as they are asked for, finds the header at the sheet's beginning, and walks the
+ * sheet's XML row by row as the checks reach it, like the CSV splitter. Once it has
+ * said it can read a workbook, the walk never gives up on it: what it meets is read
+ * as exceljs reads it, or refused as damaged (import.format).
  *
  * It reads what exceljs reads (a property test holds the two together on generated
  * workbooks) but for one exceljs slip: a formula's saved result of 0, FALSE or "" is
