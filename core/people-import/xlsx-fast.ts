@@ -131,7 +131,7 @@ function attributes(tag: string): Map<string, string> {
   return out;
 }
 
-/** A cell tag's r, t and s ("" where absent), as `cellAttributes` last read them: one object, no garbage per cell. */
+/** A row or cell tag's r, t and s ("" where absent), as `cellAttributes` last read them: one object, no garbage per cell. */
 const CELL = { r: "", t: "", s: "" };
 
 /** Reads a cell tag's r, t and s into CELL in one pass over its `name="value"` pairs. */
@@ -154,24 +154,6 @@ function cellAttributes(tag: string): void {
     else if (name === 0x73) CELL.s = tag.slice(eq + 2, end);
     eq = tag.indexOf('="', end + 1);
   }
-}
-
-/** Patterns that find an attribute however it is spaced, by name. */
-const ATTRIBUTE = new Map<string, RegExp>();
-
-/** One attribute of a tag's text (between `<name` and `>`), entities decoded; fast for the way Excel and exceljs write them. */
-function attribute(tag: string, name: string): string | undefined {
-  const key = ` ${name}="`;
-  let at = tag.indexOf(key);
-  if (at < 0) {
-    // Another spacing or quoting: the general parse, if the name is there at all.
-    let any = ATTRIBUTE.get(name);
-    if (any === undefined) ATTRIBUTE.set(name, (any = new RegExp(`(^|\\s)${name}\\s*=`)));
-    return any.test(tag) ? attributes(tag).get(name) : undefined;
-  }
-  at += key.length;
-  const end = tag.indexOf('"', at);
-  return xmlText(tag.slice(at, end));
 }
 
 /**
@@ -412,8 +394,8 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   const eachRow = (data: string, visit: (cells: string[], problems: Map<number, string> | undefined, row: number) => void) => {
     let rowNumber = 0;
     eachElement(data, "row", 0, data.length, (rowTag, bodyFrom, bodyTo) => {
-      const ra = attribute(rowTag, "r");
-      rowNumber = ra === undefined ? rowNumber + 1 : Number(ra);
+      cellAttributes(rowTag);
+      rowNumber = CELL.r === "" ? rowNumber + 1 : Number(CELL.r);
       const cells: string[] = [];
       let problems: Map<number, string> | undefined;
       let hasValue = false;
