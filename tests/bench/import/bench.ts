@@ -90,17 +90,20 @@ export async function run(ctx: BenchContext): Promise<void> {
     await call("import.commit", { siteId: await newSite("Warm-up"), source: { kind: "path", path: warm }, mapping: {} });
     await rawInsert(app, await newSite("Warm-up raw"), users.slice(0, 10_000), tags.slice(0, 10_000), call);
 
-    // One site per run, its file deleted once it is timed.
+    // One site per run, its file (and WAL) deleted once it is timed.
+    const deleteFile = (path: string) => {
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+    };
     const closeAndDelete = async (siteId: string) => {
       const { path } = app.workspace.get(siteId);
       await call("sites.close", { siteId });
-      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+      deleteFile(path);
     };
     const runRaw = async (i: number) => {
       const siteId = await newSite(`Raw ${i}`);
       const { path } = app.workspace.get(siteId);
-      const t = await rawInsert(app, siteId, users, tags, call);
-      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+      const t = await rawInsert(app, siteId, users, tags, call); // closes the site itself
+      deleteFile(path);
       return t;
     };
     const runImport = async (i: number, path = csvPath) => {
