@@ -3,6 +3,7 @@ import type { IdSource } from "../ports/ids.ts";
 import { canonicalJson } from "../store/canonical-json.ts";
 import type { ColumnValue } from "../store/entities.ts";
 import type { StoreTx } from "../store/index.ts";
+import { BLOCK_ROWS } from "../store/bulk-insert.ts";
 import { searchKey } from "../store/user-search-keys.ts";
 import type { DraftPerson } from "./check.ts";
 import type { SiteView } from "./site-view.ts";
@@ -22,8 +23,8 @@ const PLACEHOLDER_ID = "00000000-0000-7000-8000-000000000000";
 /** The user document every imported person starts from (the schema's defaults, key-sorted), stamped `at`. */
 export const userTemplate = (at: string): User => canonical(User.parse({ id: PLACEHOLDER_ID, firstName: "-", lastName: "-", createdAt: at }));
 
-/** People written per bulk insert: big enough for few statements' setup, small enough that rows die young. */
-const CHUNK = 512;
+/** People (and tags) written per bulk insert: one of its statements' blocks, and few enough that rows die young. */
+const CHUNK = BLOCK_ROWS;
 
 /** A canonical copy of a value: objects with their keys sorted, as canonicalJson writes them. */
 const canonical = <T>(value: T): T => JSON.parse(canonicalJson(value)) as T;

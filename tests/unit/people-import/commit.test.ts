@@ -2,7 +2,8 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Tag, User } from "../../../core/domain/index.ts";
 import { commitPeople, IMPORT_ACTION, readPeopleFile } from "../../../core/people-import/index.ts";
-import { BULK_CHUNK } from "../../../core/store/bulk-insert.ts";
+import { AppError } from "../../../core/errors/index.ts";
+import { BLOCK_ROWS, BULK_CHUNK } from "../../../core/store/bulk-insert.ts";
 import type { ColumnValue } from "../../../core/store/entities.ts";
 import { canonicalJson } from "../../../core/store/canonical-json.ts";
 import type { JournalEntry } from "../../../core/store/index.ts";
@@ -175,5 +176,21 @@ describe("committing an import: all or nothing, in one journaled action", () => 
     const found = site.store.searchUsers({ query: "zoe1499 maes" });
     expect(found.total).toBe(1);
     expect(found.items[0]?.id).toBe(rows[1499]![0]);
+    // Rows go in by blocks of BLOCK_ROWS (two here, then 476 one by one); a row that clashes
+    // is named wherever it is, and nothing of the action stays.
+    expect(BLOCK_ROWS).toBe(512);
+    const more = Array.from({ length: 1500 }, (_, i) => good(2000 + i));
+    for (const at of [0, 700, 1400, 1499]) {
+      const clash = [...more.slice(0, at), rows[3]!, ...more.slice(at + 1)];
+      let e: unknown;
+      try {
+        site.store.act({ name: IMPORT_ACTION }, (tx) => tx.insertBulk("user", bulk(clash)));
+      } catch (err) {
+        e = err;
+      }
+      expect(e).toBeInstanceOf(AppError);
+      expect({ code: (e as AppError).code, id: ((e as AppError).details as { id: string }).id }).toEqual({ code: "store.conflict", id: rows[3]![0] });
+      expect(site.store.counts().users).toBe(1500);
+    }
   });
 });
