@@ -13,9 +13,11 @@ import { readZipDirectory, type ZipEntry } from "./zip-directory.ts";
  * budget, because it builds a model of every cell and style. This reader unpacks the
  * parts it needs (node:zlib), reads the number formats once and the shared strings as
  * far as they are asked for, finds the header at the sheet's beginning, and walks the
- * sheet's XML row by row as the checks reach it, like the CSV splitter. Once it has
- * said it can read a workbook, the walk never gives up on it: what it meets is read
- * as exceljs reads it, or refused as damaged (import.format).
+ * sheet's XML row by row as the checks reach it, like the CSV splitter: over its bytes,
+ * making no string for a cell that holds a shared string's index (the usual cell; a
+ * cell of any other form is decoded on its own). Once it has said it can read a
+ * workbook, the walk never gives up on it: what it meets is read as exceljs reads it,
+ * or refused as damaged (import.format).
  *
  * It reads what exceljs reads (a property test holds the two together on generated
  * workbooks) but for one exceljs slip: a formula's saved result of 0, FALSE or "" is
@@ -72,6 +74,15 @@ class SharedStrings {
     while (this.list.length <= i) {
       const open = xml.indexOf("<si", this.at);
       if (open < 0) return undefined;
+      // The usual item, <si><t>text</t></si> with no markup, entity or escape in the text: cut out as it is.
+      if (xml.startsWith("<si><t>", open)) {
+        const close = xml.indexOf("<", open + 7);
+        if (close >= 0 && xml.startsWith("</t></si>", close) && isPlainText(xml, open + 7, close)) {
+          this.list.push(xml.slice(open + 7, close));
+          this.at = close + 9;
+          continue;
+        }
+      }
       const end = xml.indexOf(">", open);
       if (end < 0) throw malformed("si");
       if (xml.charCodeAt(end - 1) === 0x2f) {
@@ -86,6 +97,15 @@ class SharedStrings {
     }
     return this.list[i];
   }
+}
+
+/** Whether `xml` from `from` to `to` holds no entity and no OOXML escape (`_xHHHH_`): text as it is. */
+function isPlainText(xml: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = xml.charCodeAt(i);
+    if (c === 0x26 || c === 0x5f) return false;
+  }
+  return true;
 }
 
 /** Excel's built-in number formats that exceljs knows a code for (defaultnumformats.js). */
@@ -131,58 +151,84 @@ function attributes(tag: string): Map<string, string> {
   return out;
 }
 
-/** A row or cell tag's r, t and s ("" where absent), as `cellAttributes` last read them: one object, no garbage per cell. */
-const CELL = { r: "", t: "", s: "" };
+/**
+ * A row or cell tag's r, t and s as `tagAttributes` last read them: one object, and no
+ * string made per cell but a rare t. r is kept as where its text is in `bytes` (made
+ * into a string only for a hyperlink's address), s as a number.
+ */
+const CELL = {
+  /** The bytes r is in, and where: [rFrom, rTo), rFrom < 0 where the tag has no r. */
+  bytes: new Uint8Array(0) as Uint8Array,
+  rFrom: -1,
+  rTo: -1,
+  /** The type ("" where absent). */
+  t: "",
+  /** The style index: 0 where absent, NaN where it is not a number (both mean no format, as in exceljs). */
+  s: 0,
+};
 
-/** Reads a cell tag's r, t and s into CELL in one pass over its `name="value"` pairs. */
-function cellAttributes(tag: string): void {
-  CELL.r = CELL.t = CELL.s = "";
-  if (tag.includes("'") || tag.includes("&")) {
-    // Single quotes or entities: the general parse.
-    const a = attributes(tag);
-    [CELL.r, CELL.t, CELL.s] = [a.get("r") ?? "", a.get("t") ?? "", a.get("s") ?? ""];
-    return;
+const decoder = new TextDecoder();
+/** UTF-8 text of b from `from` to `to` (malformed bytes become U+FFFD, as the SAX parser exceljs uses reads them). */
+const textOf = (b: Uint8Array, from: number, to: number) => decoder.decode(b.subarray(from, to));
+
+/** The r the last tag read had, as text ("" where absent). */
+const cellRef = () => (CELL.rFrom < 0 ? "" : textOf(CELL.bytes, CELL.rFrom, CELL.rTo));
+
+/** The whole number b holds in plain digits from `from` to `to` (at most 15), else -1. */
+function digitsIn(b: Uint8Array, from: number, to: number): number {
+  if (from >= to || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
   }
-  for (let eq = tag.indexOf('="'); eq > 0; ) {
-    let start = eq;
-    while (start > 0 && tag.charCodeAt(start - 1) > 0x20) start--;
-    const end = tag.indexOf('"', eq + 2);
-    if (end < 0) return;
-    const name = eq - start === 1 ? tag.charCodeAt(start) : 0;
-    if (name === 0x72) CELL.r = tag.slice(eq + 2, end);
-    else if (name === 0x74) CELL.t = tag.slice(eq + 2, end);
-    else if (name === 0x73) CELL.s = tag.slice(eq + 2, end);
-    eq = tag.indexOf('="', end + 1);
-  }
+  return n;
+}
+
+/** A number attribute's value as exceljs reads it (`Number`), plain digits without making a string. */
+function numberIn(b: Uint8Array, from: number, to: number): number {
+  const n = digitsIn(b, from, to);
+  return n >= 0 ? n : from === to ? 0 : Number(textOf(b, from, to));
 }
 
 /**
- * Calls `visit` for each element `<name ...>...</name>` or `<name .../>` between `from`
- * and `to` of `xml`, with its attributes' text and where its content starts and ends
- * (equal for an empty element). No strings are cut for the content: rows hold cells.
+ * Reads the r, t and s of the tag whose attributes are `b` from `from` to `to` (after
+ * `<c` or `<row`, before `>` or `/>`) into CELL in one pass over its `name="value"`
+ * pairs, making no string: this runs for every cell of 100,000 rows. Single quotes or
+ * entities go to the general parser.
  */
-function eachElement(xml: string, name: string, from: number, to: number, visit: (tag: string, bodyFrom: number, bodyTo: number) => void): void {
-  const open = `<${name}`;
-  const close = `</${name}>`;
-  for (let at = xml.indexOf(open, from); at >= 0 && at < to; at = xml.indexOf(open, at)) {
-    const next = xml.charCodeAt(at + open.length);
-    // "<c" must not match "<cols": the name ends at a space, "/" or ">".
-    if (next !== 0x20 && next !== 0x2f && next !== 0x3e && next !== 0x09 && next !== 0x0a && next !== 0x0d) {
-      at += open.length;
-      continue;
-    }
-    const end = xml.indexOf(">", at);
-    if (end < 0 || end >= to) throw malformed(name);
-    if (xml.charCodeAt(end - 1) === 0x2f) {
-      visit(xml.slice(at + open.length, end - 1), end + 1, end + 1);
-      at = end + 1;
-      continue;
-    }
-    const stop = xml.indexOf(close, end);
-    if (stop < 0 || stop > to) throw malformed(name);
-    visit(xml.slice(at + open.length, end), end + 1, stop);
-    at = stop + close.length;
+function tagAttributes(b: Uint8Array, from: number, to: number): void {
+  CELL.bytes = b;
+  CELL.rFrom = CELL.rTo = -1;
+  CELL.t = "";
+  CELL.s = 0;
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    if (c === 0x27 || c === 0x26) return generalAttributes(textOf(b, from, to));
+    if (c !== 0x3d || b[i + 1] !== 0x22) continue;
+    let end = i + 2;
+    for (; end < to && b[end] !== 0x22; end++) if (b[end] === 0x26) return generalAttributes(textOf(b, from, to));
+    if (end >= to) return;
+    // A one-letter name: r, t or s.
+    const name = b[i - 2]! <= 0x20 ? b[i - 1] : 0;
+    if (name === 0x72 && end > i + 2) {
+      CELL.rFrom = i + 2;
+      CELL.rTo = end;
+    } else if (name === 0x74) CELL.t = end - i === 3 ? String.fromCharCode(b[i + 2]!) : textOf(b, i + 2, end);
+    else if (name === 0x73) CELL.s = numberIn(b, i + 2, end);
+    i = end;
   }
+}
+
+/** Reads a tag's r, t and s into CELL through the general attribute parser (entities, single quotes). */
+function generalAttributes(tag: string): void {
+  const a = attributes(tag);
+  const r = new TextEncoder().encode(a.get("r") ?? "");
+  [CELL.bytes, CELL.rFrom, CELL.rTo] = r.length === 0 ? [r, -1, -1] : [r, 0, r.length];
+  CELL.t = a.get("t") ?? "";
+  const s = a.get("s") ?? "";
+  CELL.s = s === "" ? 0 : Number(s);
 }
 
 /** The text of `<name>...</name>` (or `<name attrs>...`) inside `body`, or undefined; fast, for `<v>` and `<t>`. */
@@ -198,10 +244,33 @@ function innerText(body: string, name: string, from = 0): string | undefined {
   return xmlText(body.slice(end + 1, close));
 }
 
-/** Each element `<name ...>...</name>` or `<name .../>` in `xml`: its attributes' text and its content. */
+/**
+ * Each element `<name ...>...</name>` or `<name .../>` between `from` and `to` of `xml`
+ * (the workbook's small parts; a sheet's rows are read from bytes): its attributes'
+ * text and its content.
+ */
 function elements(xml: string, name: string, from = 0, to = xml.length): { readonly tag: string; readonly body: string }[] {
   const out: { tag: string; body: string }[] = [];
-  eachElement(xml, name, from, to, (tag, bodyFrom, bodyTo) => out.push({ tag, body: xml.slice(bodyFrom, bodyTo) }));
+  const open = `<${name}`;
+  const close = `</${name}>`;
+  for (let at = xml.indexOf(open, from); at >= 0 && at < to; at = xml.indexOf(open, at)) {
+    // "<r" must not match "<rPr": the name ends at a space, "/" or ">".
+    if (!isNameEnd(xml.charCodeAt(at + open.length))) {
+      at += open.length;
+      continue;
+    }
+    const end = xml.indexOf(">", at);
+    if (end < 0 || end >= to) throw malformed(name);
+    if (xml.charCodeAt(end - 1) === SLASH) {
+      out.push({ tag: xml.slice(at + open.length, end - 1), body: "" });
+      at = end + 1;
+      continue;
+    }
+    const stop = xml.indexOf(close, end);
+    if (stop < 0 || stop > to) throw malformed(name);
+    out.push({ tag: xml.slice(at + open.length, end), body: xml.slice(end + 1, stop) });
+    at = stop + close.length;
+  }
   return out;
 }
 
@@ -215,16 +284,17 @@ function stringItem(body: string): string {
   return text;
 }
 
-/** A column's index (0-based) from a cell reference such as "AB12"; `next` for one without letters. */
-function columnOf(ref: string, next: number): number {
+/** The column (0-based) of the last tag's r, such as "AB12"; `next` for none, or one without letters. */
+function cellColumn(next: number): number {
+  const { bytes, rFrom, rTo } = CELL;
   let col = 0;
-  let i = 0;
-  for (; i < ref.length; i++) {
-    const c = ref.charCodeAt(i);
+  let i = rFrom;
+  for (; i >= 0 && i < rTo; i++) {
+    const c = bytes[i]!;
     if (c < 0x41 || c > 0x5a) break;
     col = col * 26 + (c - 0x40);
   }
-  return i === 0 ? next : col - 1;
+  return i <= rFrom ? next : col - 1;
 }
 
 /** A workbook's parts, unpacked on demand. */
@@ -329,8 +399,8 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   }
 
   // The sheet is unpacked whole (it must be searched for what this reader leaves to
-  // exceljs), but decoded whole only when its rows are walked: the header is read from
-  // its beginning, so a commit that walks the rows on the worker does not pay for it.
+  // exceljs) and its rows are read from the bytes: only the few cells that are not a
+  // shared string or a number are decoded, each on its own.
   const raw = parts.raw(ws.part);
   if (raw === undefined) throw new Unsupported(`the sheet's part ${ws.part} is missing`);
   const bytesOf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -338,28 +408,31 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   if (dataAt < 0) throw new Unsupported("no sheetData");
   const dataEnd = bytesOf.indexOf("</sheetData>", dataAt);
   if (dataEnd >= 0 && bytesOf.indexOf("<mergeCells", dataEnd) >= 0) throw new Unsupported("merged cells");
-  const links = dataEnd >= 0 && bytesOf.indexOf("<hyperlinks", dataEnd) >= 0 ? hyperlinks(parts, ws.part, new TextDecoder().decode(raw.subarray(dataEnd))) : NO_LINKS;
-  const sheetData = (to: number) => new TextDecoder().decode(raw.subarray(dataAt, Math.max(dataAt, to)));
-  let whole: string | undefined;
-  const allRows = () => (whole ??= dataEnd < 0 ? "" : sheetData(dataEnd));
+  const links = dataEnd >= 0 && bytesOf.indexOf("<hyperlinks", dataEnd) >= 0 ? hyperlinks(parts, ws.part, textOf(raw, dataEnd, raw.length)) : NO_LINKS;
 
   /**
    * A cell as exceljs reads it (cell-xform.js) and `cellText` then shows it: its tag's
-   * attributes (in CELL) and its content, `data` from `from` to `to`.
+   * attributes (in CELL) and its content, the sheet's bytes from `from` to `to`.
    */
-  const cellOf = (data: string, from: number, to: number): Got => {
+  const cellAt = (from: number, to: number): Got => {
     const t = CELL.t || "n";
-    const style = CELL.s === "" ? 0 : Number(CELL.s);
+    const style = CELL.s;
     const numFmt = style ? formats[style] : undefined;
-    // The content is cut out (a few bytes): searching `data` itself would run on past the cell.
-    const body = from < to ? data.slice(from, to) : "";
+    // The usual cell, a shared string's index or a number alone in <v>, read where it is.
+    if (isPlainValue(raw, from, to)) {
+      if (t === "s") {
+        const index = digitsIn(raw, from + 3, to - 4);
+        if (index >= 0) return strings.get(index) ?? "";
+      } else if (t === "n") return numberCell(textOf(raw, from + 3, to - 4), numFmt, date1904);
+    }
+    const body = textOf(raw, from, to);
     let v: string | undefined;
     if (body !== "") {
       // <v> as Excel and exceljs write it, found directly; any other form through the general reader.
       const open = body.indexOf("<v>");
       if (open >= 0) {
-        const raw = body.slice(open + 3, body.indexOf("</v>", open));
-        v = raw.includes("&") ? xmlText(raw) : raw;
+        const value = body.slice(open + 3, body.indexOf("</v>", open));
+        v = value.includes("&") ? xmlText(value) : value;
       } else if (body.includes("<v")) v = innerText(body, "v");
     }
     if (body.includes("<f")) {
@@ -390,24 +463,52 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
     }
   };
 
-  /** The rows with a value in `data`, in order (a plain loop over the XML: this is the hot path). */
-  const eachRow = (data: string, visit: (cells: string[], problems: Map<number, string> | undefined, row: number) => void) => {
+  /**
+   * The rows with a value in the sheet's bytes from `from` to `to`, in order: one pass
+   * over the bytes, each looked at about once (this is the hot path: 23 MB of XML for
+   * 100,000 people). Markup it cannot close is refused as damaged.
+   */
+  const eachRow = (from: number, to: number, visit: (cells: string[], problems: Map<number, string> | undefined, row: number) => void) => {
+    const b = raw;
     let rowNumber = 0;
-    eachElement(data, "row", 0, data.length, (rowTag, bodyFrom, bodyTo) => {
-      cellAttributes(rowTag);
-      rowNumber = CELL.r === "" ? rowNumber + 1 : Number(CELL.r);
+    for (let i = from; i < to; ) {
+      if (b[i] !== LT || !bytesAt(b, i, ROW_OPEN) || !isNameEnd(b[i + 4])) {
+        i++;
+        continue;
+      }
+      const rowEnd = tagEnd(b, i + 4, to, "row");
+      const emptyRow = b[rowEnd - 1] === SLASH;
+      tagAttributes(b, i + 4, emptyRow ? rowEnd - 1 : rowEnd);
+      rowNumber = CELL.rFrom < 0 ? rowNumber + 1 : numberIn(CELL.bytes, CELL.rFrom, CELL.rTo);
+      i = rowEnd + 1;
+      // An empty row has no cell, so no value.
+      if (emptyRow) continue;
       const cells: string[] = [];
       let problems: Map<number, string> | undefined;
       let hasValue = false;
       let col = -1;
-      eachElement(data, "c", bodyFrom, bodyTo, (tag, from, to) => {
-        cellAttributes(tag);
-        col = CELL.r === "" ? col + 1 : columnOf(CELL.r, col + 1);
+      for (;;) {
+        while (i < to && b[i] !== LT) i++;
+        if (i >= to) throw malformed("row");
+        if (b[i + 1] === SLASH && bytesAt(b, i, ROW_CLOSE)) {
+          i += ROW_CLOSE.length;
+          break;
+        }
+        if (b[i + 1] !== 0x63 || !isNameEnd(b[i + 2])) {
+          // Not a cell (another element of the row): go on past its "<".
+          i++;
+          continue;
+        }
+        const end = tagEnd(b, i + 2, to, "c");
+        const emptyCell = b[end - 1] === SLASH;
+        tagAttributes(b, i + 2, emptyCell ? end - 1 : end);
+        const close = emptyCell ? end + 1 : cellClose(b, end + 1, to);
+        col = cellColumn(col + 1);
         while (cells.length < col) cells.push("");
-        let got = cellOf(data, from, to);
+        let got = cellAt(end + 1, close);
         if (links.size > 0) {
           // A linked cell (exceljs: a hyperlink value) shows its text if it is a string, else the link's target.
-          const target = links.get(CELL.r === "" ? `${columnName(col)}${rowNumber}` : CELL.r);
+          const target = links.get(CELL.rFrom < 0 ? `${columnName(col)}${rowNumber}` : cellRef());
           if (target !== undefined && !(typeof got === "string" && isStringCell())) got = target.replace(/^mailto:/i, "");
         }
         hasValue ||= got !== null;
@@ -416,9 +517,10 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
           cells[col] = "";
           if (got !== null && got !== NO_VALUE) (problems ??= new Map()).set(col, got.problem);
         }
-      });
+        i = emptyCell ? close : close + C_CLOSE.length;
+      }
       if (hasValue) visit(cells, problems, rowNumber);
-    });
+    }
   };
 
   // Rows: about as many as the sheet spans (exceljs counts the rows with a value, which
@@ -428,9 +530,10 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   const dimension = /<dimension\s+ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"/.exec(new TextDecoder().decode(raw.subarray(0, Math.min(dataAt, 4096))));
   let rowCount = dimension ? Number(dimension[2] ?? dimension[1]) - Number(dimension[1]) + 1 : 0;
   if (!dimension) for (let at = bytesOf.indexOf("<row", dataAt); at >= 0 && (dataEnd < 0 || at < dataEnd); at = bytesOf.indexOf("<row", at + 4)) rowCount++;
+  const rowsEnd = dataEnd < 0 ? dataAt : dataEnd;
   if (rowCount > MAX_ROWS + 1) {
     rowCount = 0;
-    eachRow(allRows(), () => void rowCount++);
+    eachRow(dataAt, rowsEnd, () => void rowCount++);
   }
   if (rowCount > MAX_ROWS + 1) {
     throw fileRefused("import.too_large", `the sheet has ${rowCount.toLocaleString("en")} rows, more than ${MAX_ROWS.toLocaleString("en")} people and a header; split it`);
@@ -440,17 +543,63 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
     sheet: ws.name,
     rowCount,
     forEachRow(visit) {
-      eachRow(allRows(), visit);
+      eachRow(dataAt, rowsEnd, visit);
     },
     forFirstRows(visit) {
-      // The rows of the sheet's beginning, decoded on their own; all of them if the beginning is all there is.
-      const end = dataEnd < 0 ? dataAt : dataEnd;
-      const cut = Math.min(end, dataAt + FIRST_ROWS_BYTES);
-      const head = cut === end ? allRows() : sheetData(bytesOf.lastIndexOf("</row>", cut) + "</row>".length);
-      eachRow(head, visit);
-      return cut === end;
+      // The rows that end in the sheet's first bytes; all of them if the beginning is all there is.
+      const cut = Math.min(rowsEnd, dataAt + FIRST_ROWS_BYTES);
+      eachRow(dataAt, cut === rowsEnd ? rowsEnd : bytesOf.lastIndexOf("</row>", cut) + ROW_CLOSE.length, visit);
+      return cut === rowsEnd;
     },
   };
+}
+
+const LT = 0x3c;
+const SLASH = 0x2f;
+const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const ROW_OPEN = ascii("<row");
+const ROW_CLOSE = ascii("</row>");
+const C_CLOSE = ascii("</c>");
+
+/** Whether b holds `pattern` at `at`. */
+function bytesAt(b: Uint8Array, at: number, pattern: Uint8Array): boolean {
+  if (at + pattern.length > b.length) return false;
+  for (let k = 0; k < pattern.length; k++) if (b[at + k] !== pattern[k]) return false;
+  return true;
+}
+
+/** Whether a byte ends an element's name: "<c" must not match "<cols". */
+const isNameEnd = (c: number | undefined) => c === 0x20 || c === SLASH || c === 0x3e || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** Where the tag whose attributes start at `from` ends (its ">"); a "<" first, or none before `to`, is damage. */
+function tagEnd(b: Uint8Array, from: number, to: number, name: string): number {
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    if (c === 0x3e) return i;
+    if (c === LT) break;
+  }
+  throw malformed(name);
+}
+
+/** Where the cell whose content starts at `from` closes ("</c>"); its row's end first, or none, is damage. */
+function cellClose(b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    if (b[i] !== LT || b[i + 1] !== SLASH) continue;
+    if (bytesAt(b, i, C_CLOSE)) return i;
+    if (bytesAt(b, i, ROW_CLOSE)) break;
+  }
+  throw malformed("c");
+}
+
+/** Whether b from `from` to `to` is `<v>...</v>` and nothing else, with no markup or entity inside. */
+function isPlainValue(b: Uint8Array, from: number, to: number): boolean {
+  if (to - from < 8 || b[from] !== LT || b[from + 1] !== 0x76 || b[from + 2] !== 0x3e) return false;
+  if (b[to - 4] !== LT || b[to - 3] !== SLASH || b[to - 2] !== 0x76 || b[to - 1] !== 0x3e) return false;
+  for (let i = from + 3; i < to - 4; i++) {
+    const c = b[i];
+    if (c === LT || c === 0x26) return false;
+  }
+  return true;
 }
 
 /** Whether the cell read last (CELL) holds a string, as exceljs types it: shared, inline, or a formula's string result. */
@@ -490,7 +639,7 @@ function columnName(col: number): string {
   return name;
 }
 
-/** Bytes of a sheet's XML decoded to find its header without decoding the rest. */
+/** Bytes of a sheet's XML read to find its header without reading the rest. */
 const FIRST_ROWS_BYTES = 64 * 1024;
 
 /** A number cell as exceljs reads it (a date where its format is one) and `cellText` shows it. */

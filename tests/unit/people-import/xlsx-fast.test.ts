@@ -161,6 +161,37 @@ describe("the fast XLSX reader (xlsx-fast.ts)", () => {
     // exceljs says that of all four.
     expect(dump(await readWithExcelJs(bytes)).rows).toEqual([{ cells: ["", "", "", ""], line: 2, problems: { 0: noResult, 1: noResult, 2: noResult, 3: noResult } }]);
   });
+
+  it("refuses a sheet whose rows' markup is damaged as import.format, where the walk meets it", async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("People");
+    ws.addRow(["First name", "Last name"]);
+    for (let i = 0; i < 5; i++) ws.addRow([`Anna${i}`, "Maes"]);
+    const written = new Uint8Array(await wb.xlsx.writeBuffer());
+    const damages: Record<string, (xml: string) => string> = {
+      "a cell not closed before its row ends": (xml) => xml.replace(/(<c r="B4"[^>]*><v>\d+<\/v>)<\/c>/, "$1"),
+      "a cell tag not closed": (xml) => xml.replace(/<c r="A5"([^>]*)>/, '<c r="A5"$1'),
+      "the last row not closed": (xml) => xml.replace(/<\/row><\/sheetData>/, "</sheetData>"),
+    };
+    for (const [what, damage] of Object.entries(damages)) {
+      const bytes = rewritePart(written, "xl/worksheets/sheet1.xml", (xml) => {
+        const damaged = damage(xml);
+        expect(damaged, what).not.toBe(xml);
+        return damaged;
+      });
+      // The header is whole, so the file is read; the rows are refused when walked.
+      const table = await readXlsx(bytes);
+      expect(table.header).toEqual(["First name", "Last name"]);
+      let e: unknown;
+      try {
+        dump(table);
+      } catch (err) {
+        e = err;
+      }
+      expect(e, what).toMatchObject({ code: "import.format" });
+      expect(String((e as Error).message), what).toContain("could not be read (an unclosed <");
+    }
+  });
 });
 
 /** The workbook with one part's text changed (the zip rebuilt with the same entries, deflated). */
