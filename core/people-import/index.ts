@@ -231,7 +231,7 @@ type PeopleMessage = Extract<WorkerMessage, { kind: "people" }>;
  */
 function writeFromWorker(writer: PeopleWriter, worker: CheckJob, ahead: readonly PeopleMessage[], wrote: number, options: { readonly onProgress?: ImportProgress }): PeopleImportCounts {
   for (let a = 0; ; a++) {
-    const m = a < ahead.length ? ahead[a]! : nextWhileWriting(worker, writer);
+    const m = a < ahead.length ? ahead[a]! : worker.next();
     switch (m.kind) {
       case "people": {
         // Skip those this thread wrote already.
@@ -253,14 +253,5 @@ function writeFromWorker(writer: PeopleWriter, worker: CheckJob, ahead: readonly
       case "failed":
         throw new Error(`people import: the check worker failed: ${m.message}`);
     }
-  }
-}
-
-/** The worker's next message; while there is none, the writer writes tags that are ready. */
-function nextWhileWriting(worker: CheckJob, writer: PeopleWriter): WorkerMessage {
-  for (;;) {
-    const m = worker.poll();
-    if (m !== undefined) return m;
-    if (!writer.writeSomeTags()) return worker.next();
   }
 }
