@@ -23,9 +23,10 @@ import { readZipDirectory, type ZipEntry } from "./zip-directory.ts";
  * workbooks) but for one exceljs slip: a formula's saved result of 0, FALSE or "" is
  * read, where exceljs loses it. It knows workbooks whose cells hold shared, inline or
  * formula strings, numbers, booleans and errors, formulas with or without a saved
- * result, rich text, and hyperlinks (an e-mail column is often linked). Anything else
- * — merged cells, parts it cannot find or does not expect — makes it answer null, and
- * the import reads the workbook with exceljs instead (xlsx.ts).
+ * result, rich text, hyperlinks (an e-mail column is often linked) and merged cells (a
+ * title across the columns is common in exports: see Merges). Anything else — parts it
+ * cannot find or does not expect, overlapping merges — makes it answer null, and the
+ * import reads the workbook with exceljs instead (xlsx.ts).
  */
 
 /** A worksheet read this way. */
@@ -407,14 +408,18 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   const dataAt = bytesOf.indexOf("<sheetData");
   if (dataAt < 0) throw new Unsupported("no sheetData");
   const dataEnd = bytesOf.indexOf("</sheetData>", dataAt);
-  if (dataEnd >= 0 && bytesOf.indexOf("<mergeCells", dataEnd) >= 0) throw new Unsupported("merged cells");
-  const links = dataEnd >= 0 && bytesOf.indexOf("<hyperlinks", dataEnd) >= 0 ? hyperlinks(parts, ws.part, textOf(raw, dataEnd, raw.length)) : NO_LINKS;
+  // What follows the rows and changes what cells show: hyperlinks and merged cells.
+  const tailHas = (tag: string) => dataEnd >= 0 && bytesOf.indexOf(tag, dataEnd) >= 0;
+  const tail = tailHas("<hyperlinks") || tailHas("<mergeCells") ? textOf(raw, dataEnd, raw.length) : "";
+  const links = tail.includes("<hyperlinks") ? hyperlinks(parts, ws.part, tail) : NO_LINKS;
+  const merges = tail.includes("<mergeCells") ? Merges.of(tail) : null;
 
   /**
    * A cell as exceljs reads it (cell-xform.js) and `cellText` then shows it: its tag's
    * attributes (in CELL) and its content, the sheet's bytes from `from` to `to`.
    */
   const cellAt = (from: number, to: number): Got => {
+    lastNumber = NaN;
     const t = CELL.t || "n";
     const style = CELL.s;
     const numFmt = style ? formats[style] : undefined;
@@ -468,9 +473,19 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
    * over the bytes, each looked at about once (this is the hot path: 23 MB of XML for
    * 100,000 people). Markup it cannot close is refused as damaged.
    */
-  const eachRow = (from: number, to: number, visit: (cells: string[], problems: Map<number, string> | undefined, row: number) => void) => {
+  const eachRow = (from: number, to: number, visit: RowVisit, toTheEnd: boolean) => {
     const b = raw;
     let rowNumber = 0;
+    // Merged cells (see Merges): the top-left cells' values as the walk meets them, and
+    // rows the walk must add (a merge reaching rows the sheet does not write).
+    const masters = new Map<number, MasterValue>();
+    let nextMergedRow = 0;
+    const mergedRowsBefore = (row: number) => {
+      for (const rows = merges?.rows ?? []; nextMergedRow < rows.length && rows[nextMergedRow]! <= row; nextMergedRow++) {
+        const r = rows[nextMergedRow]!;
+        if (r < row) mergedRow(r, [], undefined, false, undefined, masters, visit);
+      }
+    };
     for (let i = from; i < to; ) {
       if (b[i] !== LT || !bytesAt(b, i, ROW_OPEN) || !isNameEnd(b[i + 4])) {
         i++;
@@ -480,14 +495,16 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
       const emptyRow = b[rowEnd - 1] === SLASH;
       tagAttributes(b, i + 4, emptyRow ? rowEnd - 1 : rowEnd);
       rowNumber = CELL.rFrom < 0 ? rowNumber + 1 : numberIn(CELL.bytes, CELL.rFrom, CELL.rTo);
+      if (merges !== null) mergedRowsBefore(rowNumber);
+      const merged = merges?.byRow.get(rowNumber);
       i = rowEnd + 1;
-      // An empty row has no cell, so no value.
-      if (emptyRow) continue;
       const cells: string[] = [];
       let problems: Map<number, string> | undefined;
       let hasValue = false;
       let col = -1;
-      for (;;) {
+      /** The number formats of the row's merged cells that are not a top-left (their text may depend on it). */
+      let mergedFormats: Map<number, string | undefined> | undefined;
+      while (!emptyRow) {
         while (i < to && b[i] !== LT) i++;
         if (i >= to) throw malformed("row");
         if (b[i + 1] === SLASH && bytesAt(b, i, ROW_CLOSE)) {
@@ -503,24 +520,60 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
         const emptyCell = b[end - 1] === SLASH;
         tagAttributes(b, i + 2, emptyCell ? end - 1 : end);
         const close = emptyCell ? end + 1 : cellClose(b, end + 1, to);
+        i = emptyCell ? close : close + C_CLOSE.length;
         col = cellColumn(col + 1);
+        const key = merged === undefined ? -1 : cellKey(rowNumber, col);
+        if (key >= 0 && merges!.masterOf.has(key)) {
+          // Merged into another cell, whose value it shows whatever it holds itself.
+          (mergedFormats ??= new Map()).set(col, CELL.s ? formats[CELL.s] : undefined);
+          continue;
+        }
         while (cells.length < col) cells.push("");
         let got = cellAt(end + 1, close);
         if (links.size > 0) {
           // A linked cell (exceljs: a hyperlink value) shows its text if it is a string, else the link's target.
           const target = links.get(CELL.rFrom < 0 ? `${columnName(col)}${rowNumber}` : cellRef());
-          if (target !== undefined && !(typeof got === "string" && isStringCell())) got = target.replace(/^mailto:/i, "");
+          if (target !== undefined && !(typeof got === "string" && isStringCell())) {
+            got = target.replace(/^mailto:/i, "");
+            lastNumber = NaN;
+          }
         }
+        if (key >= 0 && merges!.topLefts.has(key)) masters.set(key, { got, number: lastNumber });
         hasValue ||= got !== null;
         if (typeof got === "string") cells[col] = got;
         else {
           cells[col] = "";
           if (got !== null && got !== NO_VALUE) (problems ??= new Map()).set(col, got.problem);
         }
-        i = emptyCell ? close : close + C_CLOSE.length;
       }
-      if (hasValue) visit(cells, problems, rowNumber);
+      if (merged !== undefined) mergedRow(rowNumber, cells, problems, hasValue, mergedFormats, masters, visit);
+      else if (hasValue) visit(cells, problems, rowNumber);
     }
+    if (merges !== null && toTheEnd) mergedRowsBefore(Infinity);
+  };
+
+  /**
+   * A row with merged cells, as exceljs makes it: each merged cell but a top-left shows
+   * the top-left's value (a number in its own number format) and gives the row a value;
+   * a top-left the sheet does not write is an empty cell. `cells` holds what the walk
+   * read of the row (nothing for a row the sheet does not write).
+   */
+  const mergedRow = (row: number, cells: string[], problems: Map<number, string> | undefined, hasValue: boolean, formatsOf: ReadonlyMap<number, string | undefined> | undefined, masters: ReadonlyMap<number, MasterValue>, visit: RowVisit) => {
+    for (const col of merges!.byRow.get(row)!) {
+      while (cells.length <= col) cells.push("");
+      const master = merges!.masterOf.get(cellKey(row, col));
+      if (master === undefined) continue;
+      hasValue = true;
+      const m = masters.get(master);
+      let got: Got = m === undefined ? null : m.got;
+      if (m !== undefined && !Number.isNaN(m.number)) {
+        const text = numberText(m.number, formatsOf?.get(col));
+        got = "text" in text ? text.text : text;
+      }
+      cells[col] = typeof got === "string" ? got : "";
+      if (got !== null && typeof got !== "string" && got !== NO_VALUE) (problems ??= new Map()).set(col, got.problem);
+    }
+    if (hasValue) visit(cells, problems, row);
   };
 
   // Rows: about as many as the sheet spans (exceljs counts the rows with a value, which
@@ -533,7 +586,7 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   const rowsEnd = dataEnd < 0 ? dataAt : dataEnd;
   if (rowCount > MAX_ROWS + 1) {
     rowCount = 0;
-    eachRow(dataAt, rowsEnd, () => void rowCount++);
+    eachRow(dataAt, rowsEnd, () => void rowCount++, true);
   }
   if (rowCount > MAX_ROWS + 1) {
     throw fileRefused("import.too_large", `the sheet has ${rowCount.toLocaleString("en")} rows, more than ${MAX_ROWS.toLocaleString("en")} people and a header; split it`);
@@ -543,12 +596,12 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
     sheet: ws.name,
     rowCount,
     forEachRow(visit) {
-      eachRow(dataAt, rowsEnd, visit);
+      eachRow(dataAt, rowsEnd, visit, true);
     },
     forFirstRows(visit) {
       // The rows that end in the sheet's first bytes; all of them if the beginning is all there is.
       const cut = Math.min(rowsEnd, dataAt + FIRST_ROWS_BYTES);
-      eachRow(dataAt, cut === rowsEnd ? rowsEnd : bytesOf.lastIndexOf("</row>", cut) + ROW_CLOSE.length, visit);
+      eachRow(dataAt, cut === rowsEnd ? rowsEnd : bytesOf.lastIndexOf("</row>", cut) + ROW_CLOSE.length, visit, cut === rowsEnd);
       return cut === rowsEnd;
     },
   };
@@ -646,8 +699,88 @@ const FIRST_ROWS_BYTES = 64 * 1024;
 function numberCell(raw: string, numFmt: string | undefined, date1904: boolean): Got {
   const value = parseFloat(raw);
   if (isDateFormat(numFmt)) return { problem: dateProblem(excelDate(value, date1904)) };
+  lastNumber = value;
   const got = numberText(value, numFmt);
   return "text" in got ? got.text : got;
+}
+
+/** The number the cell read last holds, where it shows one (not a date, not a link); else NaN. */
+let lastNumber = NaN;
+
+type RowVisit = (cells: string[], problems: Map<number, string> | undefined, row: number) => void;
+
+/** What a merged range's top-left cell shows, as its other cells show it too: its text, or its number (shown in each cell's own format). */
+interface MasterValue {
+  readonly got: Got;
+  readonly number: number;
+}
+
+/** Columns a sheet can have (XFD): cell keys are row × COLUMNS + column. */
+const COLUMNS = 16384;
+const cellKey = (row: number, col: number) => row * COLUMNS + col;
+
+/** Merged cells this reader reads; more go to exceljs (which makes every one of them a cell too). */
+const MAX_MERGED_CELLS = 100_000;
+
+/**
+ * A sheet's merged ranges (<mergeCell ref="A1:E1"/>) as exceljs applies them when it
+ * loads a workbook: every cell of a range but its top-left is made (if the sheet does
+ * not write it) and shows the top-left's value. Overlapping ranges (exceljs refuses the
+ * workbook), references of another form than A1:C2 (or $A$1:$C$2) and too many merged
+ * cells go to exceljs.
+ */
+class Merges {
+  /** Each merged cell but a top-left, by key: its top-left's key. */
+  readonly masterOf = new Map<number, number>();
+  /** The top-left cells' keys. */
+  readonly topLefts = new Set<number>();
+  /** Per row, the columns of its merged cells (top-lefts included), ascending. */
+  readonly byRow = new Map<number, number[]>();
+  /** The rows with merged cells, ascending. */
+  readonly rows: readonly number[];
+
+  private constructor(ranges: readonly { top: number; left: number; bottom: number; right: number }[]) {
+    const covered = new Set<number>();
+    for (const { top, left, bottom, right } of ranges) {
+      if ((bottom - top + 1) * (right - left + 1) + covered.size > MAX_MERGED_CELLS) throw new Unsupported("too many merged cells");
+      const master = cellKey(top, left);
+      this.topLefts.add(master);
+      for (let row = top; row <= bottom; row++) {
+        let cols = this.byRow.get(row);
+        if (cols === undefined) this.byRow.set(row, (cols = []));
+        for (let col = left; col <= right; col++) {
+          const key = cellKey(row, col);
+          if (covered.has(key)) throw new Unsupported("overlapping merged cells");
+          covered.add(key);
+          cols.push(col);
+          if (key !== master) this.masterOf.set(key, master);
+        }
+      }
+    }
+    for (const cols of this.byRow.values()) cols.sort((a, b) => a - b);
+    this.rows = [...this.byRow.keys()].sort((a, b) => a - b);
+  }
+
+  /** The merged ranges of a sheet's XML after its rows. */
+  static of(tail: string): Merges {
+    const ranges = elements(tail, "mergeCell").map((m) => {
+      const ref = /^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})(?::\$?([A-Z]{1,3})\$?([1-9]\d{0,6}))?$/.exec(attributes(m.tag).get("ref") ?? "");
+      if (ref === null) throw new Unsupported(`a merged range written as ${m.tag}`);
+      const [c1, r1, c2 = ref[1]!, r2 = ref[2]!] = ref.slice(1) as [string, string, string?, string?];
+      const [a, b] = [letterColumn(c1), letterColumn(c2)];
+      const [x, y] = [Number(r1), Number(r2)];
+      if (Math.max(a, b) >= COLUMNS) throw new Unsupported("a merged range beyond the last column");
+      return { top: Math.min(x, y), left: Math.min(a, b), bottom: Math.max(x, y), right: Math.max(a, b) };
+    });
+    return new Merges(ranges);
+  }
+}
+
+/** A column's index (0-based) from its letters: A → 0, AB → 27. */
+function letterColumn(letters: string): number {
+  let col = 0;
+  for (let i = 0; i < letters.length; i++) col = col * 26 + (letters.charCodeAt(i) - 0x40);
+  return col - 1;
 }
 
 /**

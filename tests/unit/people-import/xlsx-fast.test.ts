@@ -7,7 +7,7 @@ import { readFastSheet } from "../../../core/people-import/xlsx-fast.ts";
 import { readWithExcelJs, readXlsx, type XlsxTable } from "../../../core/people-import/xlsx.ts";
 import { readZipDirectory } from "../../../core/people-import/zip-directory.ts";
 import { peopleXlsx } from "../../bench/import/generator.ts";
-import { zipOf } from "./support.ts";
+import { refusal, zipOf } from "./support.ts";
 
 const seed = Number(process.env.FC_SEED ?? 20261126);
 
@@ -54,7 +54,11 @@ const cell: fc.Arbitrary<CellSpec> = fc.oneof(
 /** Rows with gaps between them and cells with gaps between them. */
 const sheetRows = fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.array(cell, { maxLength: 6 })), { maxLength: 8 });
 
-async function workbookOf(sheets: readonly { name: string; rows: readonly (readonly [number, readonly CellSpec[]])[] }[], date1904: boolean): Promise<Uint8Array> {
+/** Merged ranges a test asks for: top row, left column (1-based), height, width; one that overlaps an earlier one is left out. */
+type MergeSpec = readonly [number, number, number, number];
+const merges = fc.array(fc.tuple(fc.integer({ min: 1, max: 14 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), { maxLength: 3 });
+
+async function workbookOf(sheets: readonly { name: string; rows: readonly (readonly [number, readonly CellSpec[]])[]; merges?: readonly MergeSpec[] }[], date1904: boolean): Promise<Uint8Array> {
   const wb = new ExcelJS.Workbook();
   wb.properties.date1904 = date1904;
   for (const s of sheets) {
@@ -69,15 +73,22 @@ async function workbookOf(sheets: readonly { name: string; rows: readonly (reado
         if (c.numFmt !== undefined) target.numFmt = c.numFmt;
       });
     }
+    const merged = new Set<string>();
+    for (const [top, left, height, width] of s.merges ?? []) {
+      const cells = Array.from({ length: height * width }, (_, k) => `${top + Math.floor(k / width)}:${left + (k % width)}`);
+      if (cells.some((c) => merged.has(c))) continue;
+      for (const c of cells) merged.add(c);
+      ws.mergeCells(top, left, top + height - 1, left + width - 1);
+    }
   }
   return new Uint8Array(await wb.xlsx.writeBuffer());
 }
 
 describe("the fast XLSX reader (xlsx-fast.ts)", () => {
-  it("reads every generated workbook exactly as exceljs does: cells, problems, rows, lines, sheets", async () => {
+  it("reads every generated workbook exactly as exceljs does: cells, problems, rows, lines, sheets, merged cells", async () => {
     const names = fc.constantFrom("People", "Staff & guests", "Blad 1", "Ünits");
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.record({ name: names, rows: sheetRows }), { minLength: 1, maxLength: 2, selector: (s) => s.name }), fc.boolean(), fc.nat(2), async (sheets, date1904, pick) => {
+      fc.asyncProperty(fc.uniqueArray(fc.record({ name: names, rows: sheetRows, merges }), { minLength: 1, maxLength: 2, selector: (s) => s.name }), fc.boolean(), fc.nat(2), async (sheets, date1904, pick) => {
         const bytes = await workbookOf(sheets, date1904);
         const wanted = pick === 0 ? undefined : sheets[pick % sheets.length]!.name.toUpperCase();
         const fast = await readXlsx(bytes, wanted);
@@ -125,19 +136,68 @@ describe("the fast XLSX reader (xlsx-fast.ts)", () => {
     expect(dump(fast).rows).toEqual([{ cells: ["anna@example.com", "Site A", "Bram@example.com"], line: 2, problems: null }]);
   });
 
-  it("leaves to exceljs what it does not know: merged cells", async () => {
-    const merged = new ExcelJS.Workbook();
-    const ws = merged.addWorksheet("People");
+  it("reads merged cells as exceljs applies them, rows and cells the sheet does not write included", async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("People");
+    ws.getCell("A1").value = "Staff 2026";
+    ws.mergeCells("A1:C1");
+    ws.getRow(2).values = ["First name", "Last name", "Tag"];
+    ws.getRow(3).values = ["Anna", "Maes", 7];
+    ws.getCell("C3").numFmt = "0";
+    ws.getCell("C4").numFmt = "000";
+    // Each merged cell keeps its own format: a number shows in each cell's own.
+    ws.mergeCellsWithoutStyle("C3:C5");
+    ws.getCell("A7").value = "x";
+    ws.mergeCells("A7:B8");
+    ws.getCell("A10").value = "Zoë";
+    ws.mergeCells("A10:A11");
+    const written = new Uint8Array(await wb.xlsx.writeBuffer());
+    const bytes = rewritePart(written, "xl/worksheets/sheet1.xml", (xml) => {
+      const edited = xml
+        // A merged cell holding a value of its own (it shows the top-left's all the same).
+        .replace(/<c r="C4"([^>]*)\/>/, '<c r="C4"$1><v>99</v></c>')
+        // Rows and cells a spreadsheet may leave out: exceljs makes them for the merge.
+        .replace(/<row r="5"[^>]*>.*?<\/row>/, "")
+        .replace(/<c r="A7"[^>]*?(\/>|>.*?<\/c>)/, "")
+        .replace(/<row r="8"[^>]*>.*?<\/row>/, "")
+        .replace(/<row r="11"[^>]*>.*?<\/row>/, "");
+      expect(edited.match(/<row /g)?.length).toBe(6);
+      expect(edited).toContain('<v>99</v>');
+      return edited;
+    });
+    const fast = await readXlsx(bytes);
+    expect(fast.fast).toBe(true);
+    const slow = await readWithExcelJs(bytes);
+    expect(dump(fast)).toEqual(dump(slow));
+    expect(fast.header).toEqual(["Staff 2026", "Staff 2026", "Staff 2026"]);
+    expect(dump(fast).rows).toEqual([
+      { cells: ["First name", "Last name", "Tag"], line: 2, problems: null },
+      { cells: ["Anna", "Maes", "7"], line: 3, problems: null },
+      { cells: ["", "", "007"], line: 4, problems: null },
+      { cells: ["", "", "7"], line: 5, problems: null },
+      { cells: ["Zoë"], line: 10, problems: null },
+      { cells: ["Zoë"], line: 11, problems: null },
+    ]);
+    // Rows 7 and 8 (a merge whose top-left is not written) are blank rows.
+    expect(dump(fast).counts).toEqual({ rows: 6, blankRows: 2 });
+  });
+
+  it("reads merged ranges written with $, and leaves overlapping ones to exceljs, which refuses them", async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("People");
     ws.addRow(["First name", "Last name"]);
     ws.addRow(["Anna", "Maes"]);
     ws.mergeCells("A2:B2");
-    for (const wb of [merged]) {
-      const bytes = new Uint8Array(await wb.xlsx.writeBuffer());
-      expect(readFastSheet(bytes)).toBeNull();
-      const file = await readPeopleFile({ source: { kind: "bytes", bytes } });
-      expect(file.workerSource).toBeUndefined();
-      expect(dump(file.table as XlsxTable)).toEqual(dump(await readWithExcelJs(bytes)));
-    }
+    const written = new Uint8Array(await wb.xlsx.writeBuffer());
+    const dollars = rewritePart(written, "xl/worksheets/sheet1.xml", (xml) => xml.replace('<mergeCell ref="A2:B2"/>', '<mergeCell ref="$A$2:$B$2"/>'));
+    const fast = await readXlsx(dollars);
+    expect(fast.fast).toBe(true);
+    expect(dump(fast)).toEqual(dump(await readWithExcelJs(dollars)));
+    expect(dump(fast).rows).toEqual([{ cells: ["Anna", "Anna"], line: 2, problems: null }]);
+
+    const overlapping = rewritePart(written, "xl/worksheets/sheet1.xml", (xml) => xml.replace('<mergeCell ref="A2:B2"/>', '<mergeCell ref="A2:B2"/><mergeCell ref="B2:B3"/>'));
+    expect(readFastSheet(overlapping)).toBeNull();
+    expect(await refusal(() => readPeopleFile({ source: { kind: "bytes", bytes: overlapping } }))).toMatchObject({ code: "import.format" });
   });
 
   it("names the sheets it has when the one asked for is not there, as exceljs's path does", async () => {
