@@ -60,45 +60,77 @@ class Unsupported extends Error {}
 const malformed = (name: string) => fileRefused("import.format", `the workbook could not be read (an unclosed <${name}>); open it in a spreadsheet and save it again`);
 
 /**
- * The shared strings (xl/sharedStrings.xml), read as far as they are asked for: a
- * header needs the first few, a walk of the rows all of them.
+ * The shared strings (xl/sharedStrings.xml), decoded and read as far as they are asked
+ * for: a header needs the first few, the writing thread the first few thousand people's
+ * (of 6 MB for 100,000 people), a walk of all the rows all of them.
  */
 class SharedStrings {
   private readonly list: string[] = [];
-  private text: string | undefined;
+  /** The decoded piece being read, from `at`; the bytes from `decodedTo` are not decoded yet. */
+  private text = "";
   private at = 0;
+  private decodedTo = 0;
   constructor(private readonly raw: Uint8Array | undefined) {}
 
   get(i: number): string | undefined {
-    if (this.raw === undefined) return undefined;
-    const xml = (this.text ??= new TextDecoder().decode(this.raw));
-    while (this.list.length <= i) {
-      const open = xml.indexOf("<si", this.at);
-      if (open < 0) return undefined;
-      // The usual item, <si><t>text</t></si> with no markup, entity or escape in the text: cut out as it is.
-      if (xml.startsWith("<si><t>", open)) {
-        const close = xml.indexOf("<", open + 7);
-        if (close >= 0 && xml.startsWith("</t></si>", close) && isPlainText(xml, open + 7, close)) {
-          this.list.push(xml.slice(open + 7, close));
-          this.at = close + 9;
-          continue;
-        }
-      }
-      const end = xml.indexOf(">", open);
-      if (end < 0) throw malformed("si");
-      if (xml.charCodeAt(end - 1) === 0x2f) {
-        this.list.push("");
-        this.at = end + 1;
-        continue;
-      }
-      const close = xml.indexOf("</si>", end);
-      if (close < 0) throw malformed("si");
-      this.list.push(stringItem(xml.slice(end + 1, close)));
-      this.at = close + 5;
-    }
+    while (this.list.length <= i) if (!this.next()) return undefined;
     return this.list[i];
   }
+
+  /** Reads the next item into the list; false when there is none. */
+  private next(): boolean {
+    for (;;) {
+      const xml = this.text;
+      const open = xml.indexOf("<si", this.at);
+      if (open >= 0) {
+        // The usual item, <si><t>text</t></si> with no markup, entity or escape in the text: cut out as it is.
+        if (xml.startsWith("<si><t>", open)) {
+          const close = xml.indexOf("<", open + 7);
+          if (close >= 0 && xml.startsWith("</t></si>", close) && isPlainText(xml, open + 7, close)) {
+            this.list.push(xml.slice(open + 7, close));
+            this.at = close + 9;
+            return true;
+          }
+        }
+        const end = xml.indexOf(">", open);
+        if (end >= 0 && xml.charCodeAt(end - 1) === 0x2f) {
+          this.list.push("");
+          this.at = end + 1;
+          return true;
+        }
+        const close = end < 0 ? -1 : xml.indexOf("</si>", end);
+        if (close >= 0) {
+          this.list.push(stringItem(xml.slice(end + 1, close)));
+          this.at = close + 5;
+          return true;
+        }
+      }
+      // The piece ends before the next item does: decode more, or the part is read.
+      if (!this.more()) {
+        if (open >= 0) throw malformed("si");
+        return false;
+      }
+    }
+  }
+
+  /** Decodes the next piece of the part, ending just after an item; false at the part's end. */
+  private more(): boolean {
+    const raw = this.raw;
+    if (raw === undefined || this.decodedTo >= raw.length) return false;
+    let to = Math.min(raw.length, this.decodedTo + STRINGS_PIECE);
+    if (to < raw.length) {
+      const end = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).indexOf("</si>", to);
+      to = end < 0 ? raw.length : end + 5;
+    }
+    this.text = this.text.slice(this.at) + textOf(raw, this.decodedTo, to);
+    this.at = 0;
+    this.decodedTo = to;
+    return true;
+  }
 }
+
+/** Bytes of shared strings decoded at a time. */
+const STRINGS_PIECE = 256 * 1024;
 
 /** Whether `xml` from `from` to `to` holds no entity and no OOXML escape (`_xHHHH_`): text as it is. */
 function isPlainText(xml: string, from: number, to: number): boolean {
@@ -407,7 +439,9 @@ function read(bytes: Uint8Array, sheetName: string | undefined): FastSheet {
   const bytesOf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const dataAt = bytesOf.indexOf("<sheetData");
   if (dataAt < 0) throw new Unsupported("no sheetData");
-  const dataEnd = bytesOf.indexOf("</sheetData>", dataAt);
+  // The rows' end, searched for from the part's end (what follows the rows is short).
+  const closeAt = bytesOf.lastIndexOf("</sheetData>");
+  const dataEnd = closeAt > dataAt ? closeAt : -1;
   // What follows the rows and changes what cells show: hyperlinks and merged cells.
   const tailHas = (tag: string) => dataEnd >= 0 && bytesOf.indexOf(tag, dataEnd) >= 0;
   const tail = tailHas("<hyperlinks") || tailHas("<mergeCells") ? textOf(raw, dataEnd, raw.length) : "";

@@ -100,7 +100,10 @@ describe("the fast XLSX reader (xlsx-fast.ts)", () => {
   });
 
   it("reads the bench's workbook as exceljs does and is the reader an import uses", async () => {
-    const bytes = new Uint8Array(await peopleXlsx(2000));
+    // 12,000 people: shared strings of ~700 KB, decoded in three pieces.
+    const bytes = new Uint8Array(await peopleXlsx(12_000));
+    const dir = readZipDirectory(bytes).entries.find((e) => e.name === "xl/sharedStrings.xml");
+    expect(dir?.size).toBeGreaterThan(2 * 256 * 1024);
     const file = await readPeopleFile({ source: { kind: "bytes", bytes } });
     expect(file.workerSource).toEqual({ kind: "xlsx", bytes, sheet: "People" });
     expect(dump(file.table as XlsxTable)).toEqual(dump(await readWithExcelJs(bytes)));
