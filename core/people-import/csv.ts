@@ -1,7 +1,7 @@
 import { CsvError, parse } from "csv-parse/sync";
 import { MAX_ROWS } from "./limits.ts";
 import { fileRefused } from "./problems.ts";
-import { isBlankRow, type Table } from "./table.ts";
+import { HeaderSearch, isBlankRow, type Table } from "./table.ts";
 
 import { CSV_DELIMITERS, type CsvDelimiter } from "./limits.ts";
 
@@ -149,27 +149,31 @@ function walkCsv(text: string, delimiter: CsvDelimiter, visit: RecordVisitor): v
 }
 
 /**
- * A CSV's text as a table. The header (the first non-blank record) is found first; the
- * rows are split only when visited (table.ts). A stray quote inside an unquoted field
- * (`O"Brien`) is kept as text; an unclosed quoted field is refused with its line.
+ * A CSV's text as a table. The header (the first non-blank record, titles above it
+ * passed over: HeaderSearch) is found first; the rows are split only when visited
+ * (table.ts). A stray quote inside an unquoted field (`O"Brien`) is kept as text; an
+ * unclosed quoted field is refused with its line.
  */
 export function parseCsv(text: string, delimiter: CsvDelimiter = detectDelimiter(text)): CsvTable {
   const breaks = refuseTooManyLines(text);
-  let header: string[] | undefined;
-  let headerLine = 1;
-  let headerIndex = -1;
+  const search = new HeaderSearch<{ readonly record: string[]; readonly line: number; readonly index: number }>();
+  let found = false;
   let hasRows = false;
+  let nonBlank = 0;
   let index = 0;
   walkCsv(text, delimiter, (record, line) => {
     const i = index++;
     if (isBlankRow(record)) return true;
-    if (header !== undefined) {
-      hasRows = true;
-      return false;
-    }
-    [header, headerLine, headerIndex] = [record, line, i];
-    return true;
+    nonBlank++;
+    if (!found) found = search.offer({ record, line, index: i }, record, false);
+    // Once the header is known, one non-blank record after it says the file has people.
+    hasRows = found && search.header!.index < i;
+    return !hasRows;
   });
+  // The walk ended with the header not sure (titles only: one column): any record but the first is a person.
+  if (!found && nonBlank > 1) hasRows = true;
+  const head = search.header;
+  const [header, headerLine, headerIndex] = head === undefined ? [undefined, 1, -1] : [head.record, head.line, head.index];
   return {
     header: header ?? [],
     headerLine,

@@ -32,6 +32,50 @@ export interface RowCounts {
   readonly blankRows: number;
 }
 
+/**
+ * Rows that read as titles (see `isTitleRow`) passed over above a header: a company's
+ * name and a list's name are the most seen. A file whose first rows are all titles
+ * this far has one column, and its first non-blank row is its header after all.
+ */
+export const TITLE_ROWS = 3;
+
+/** A row of one text, once or repeated (a title merged across the columns, "Staff 2026"): not a header where a header follows. */
+export function isTitleRow(cells: readonly string[]): boolean {
+  let text: string | undefined;
+  for (const c of cells) {
+    const t = c.trim();
+    if (t === "") continue;
+    if (text === undefined) text = t;
+    else if (t !== text) return false;
+  }
+  return text !== undefined;
+}
+
+/**
+ * Finds a file's header among its first non-blank rows, offered in order: the first
+ * that is not a title (`isTitleRow`), or, after more than {@link TITLE_ROWS} titles or
+ * at the file's end, the first of them. `R` is whatever the reader needs to know the
+ * row again (its line, its index). A row with a problem cell is never a title.
+ */
+export class HeaderSearch<R> {
+  private first: R | undefined;
+  private titles = 0;
+  private found: R | undefined;
+
+  /** Offers the next non-blank row; true once the header is known. */
+  offer(row: R, cells: readonly string[], hasProblems: boolean): boolean {
+    if (this.found !== undefined) return true;
+    this.first ??= row;
+    if (hasProblems || !isTitleRow(cells) || ++this.titles > TITLE_ROWS) this.found = this.titles > TITLE_ROWS ? this.first : row;
+    return this.found !== undefined;
+  }
+
+  /** The header's row: the one found, or at the file's end the first non-blank row (undefined for a blank file). */
+  get header(): R | undefined {
+    return this.found ?? this.first;
+  }
+}
+
 /** A row of nothing but blank cells: skipped, as spreadsheets leave them between blocks. */
 export function isBlankRow(cells: readonly string[]): boolean {
   for (const c of cells) if (c.trim() !== "") return false;

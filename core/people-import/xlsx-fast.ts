@@ -3,7 +3,7 @@ import { AppError } from "../errors/index.ts";
 import { dateProblem, NO_RESULT, numberText } from "./cell-text.ts";
 import { MAX_ROWS, MAX_XLSX_UNPACKED_BYTES } from "./limits.ts";
 import { fileRefused } from "./problems.ts";
-import { isBlankRow } from "./table.ts";
+import { HeaderSearch, isBlankRow } from "./table.ts";
 import type { XlsxTable } from "./xlsx.ts";
 import { readZipDirectory, type ZipEntry } from "./zip-directory.ts";
 
@@ -826,32 +826,36 @@ function letterColumn(letters: string): number {
 export function fastXlsxTable(bytes: Uint8Array, sheetName?: string): XlsxTable | null {
   const sheet = readFastSheet(bytes, sheetName);
   if (sheet === null) return null;
-  // The header: the first row that is not blank; what follows it is the people. Read
-  // from the sheet's beginning, or from all of it where the beginning does not say.
-  let header: string[] | undefined;
-  let headerLine = 1;
+  // The header (the first row that is not blank, titles above it passed over:
+  // HeaderSearch); what follows it is the people. Read from the sheet's beginning, or
+  // from all of it where the beginning does not say.
+  let search = new HeaderSearch<{ readonly cells: string[]; readonly row: number }>();
+  let found = false;
   let hasRows = false;
+  let nonBlank = 0;
   const find = (cells: string[], problems: Map<number, string> | undefined, row: number) => {
-    if (header !== undefined) {
-      if (problems !== undefined || !isBlankRow(cells)) {
-        hasRows = true;
-        throw FOUND;
-      }
-      return;
-    }
     if (problems === undefined && isBlankRow(cells)) return;
-    [header, headerLine] = [cells, row];
+    nonBlank++;
+    if (!found) found = search.offer({ cells, row }, cells, problems !== undefined);
+    if (found && search.header!.row < row) {
+      hasRows = true;
+      throw FOUND;
+    }
   };
   try {
     if (!sheet.forFirstRows(find)) {
-      [header, headerLine] = [undefined, 1];
+      [search, found, nonBlank] = [new HeaderSearch(), false, 0];
       sheet.forEachRow(find);
     }
   } catch (e) {
     if (e !== FOUND) throw e;
   }
+  // The walk ended with the header not sure (titles only: one column): any row but the first is a person.
+  if (!found && nonBlank > 1) hasRows = true;
+  const head = search.header;
+  const headerLine = head?.row ?? 1;
   return {
-    header: header ?? [],
+    header: head?.cells ?? [],
     headerLine,
     hasRows,
     approxRows: Math.max(0, sheet.rowCount - 1),
@@ -859,15 +863,12 @@ export function fastXlsxTable(bytes: Uint8Array, sheetName?: string): XlsxTable 
     sheet: sheet.sheet,
     fast: true,
     forEachRow(visit) {
-      let seenHeader = false;
       let count = 0;
       let blankRows = 0;
+      if (head === undefined) return { rows: 0, blankRows: 0 };
       sheet.forEachRow((cells, problems, row) => {
-        if (!seenHeader) {
-          if (problems === undefined && isBlankRow(cells)) return;
-          seenHeader = true;
-          return;
-        }
+        // The header and what is above it (blank rows, titles).
+        if (row <= headerLine) return;
         if (problems === undefined && isBlankRow(cells)) {
           blankRows++;
           return;

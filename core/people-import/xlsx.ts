@@ -1,7 +1,7 @@
 import ExcelJS from "exceljs";
 import { MAX_ROWS } from "./limits.ts";
 import { fileRefused } from "./problems.ts";
-import { arrayTable, isBlankRow, type Table } from "./table.ts";
+import { arrayTable, HeaderSearch, isBlankRow, type Table } from "./table.ts";
 import { dateProblem, NO_RESULT, numberText, rowTexts, type CellText } from "./cell-text.ts";
 import { fastXlsxTable } from "./xlsx-fast.ts";
 import { checkXlsxZip } from "./zip-directory.ts";
@@ -78,27 +78,28 @@ export async function readWithExcelJs(bytes: Uint8Array, sheetName?: string): Pr
     throw fileRefused("import.too_large", `the sheet has ${ws.actualRowCount.toLocaleString("en")} rows, more than ${MAX_ROWS.toLocaleString("en")} people and a header; split it`);
   }
 
-  let header: string[] | undefined;
-  let headerLine = 1;
-  const rows: string[][] = [];
-  const lines: number[] = [];
-  const cellProblems = new Map<number, Map<number, string>>();
-  let blankRows = 0;
+  // Every row with a value, then the header among them (titles above it passed over:
+  // HeaderSearch), as the fast reader finds it; the people are the rows after it.
+  const read: { readonly cells: string[]; readonly problems: Map<number, string> | undefined; readonly row: number; readonly blank: boolean }[] = [];
   ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const values = Array.from({ length: row.cellCount }, (_, c) => row.getCell(c + 1));
     const { cells, problems } = rowTexts(values, (cell) => cellText(cell.value, cell.numFmt));
-    if (problems === undefined && isBlankRow(cells)) {
-      if (header !== undefined) blankRows++;
-      return;
-    }
-    if (header === undefined) {
-      header = cells;
-      headerLine = rowNumber;
-      return;
-    }
-    if (problems) cellProblems.set(rows.length, problems);
-    rows.push(cells);
-    lines.push(rowNumber);
+    read.push({ cells, problems, row: rowNumber, blank: problems === undefined && isBlankRow(cells) });
   });
-  return { ...arrayTable(header ?? [], headerLine, rows, lines, cellProblems, blankRows), sheets, sheet: ws.name, fast: false };
+  const search = new HeaderSearch<(typeof read)[number]>();
+  for (const r of read) if (!r.blank && search.offer(r, r.cells, r.problems !== undefined)) break;
+  const head = search.header;
+  const after = head === undefined ? [] : read.slice(read.indexOf(head) + 1);
+  const people = after.filter((r) => !r.blank);
+  const cellProblems = new Map<number, Map<number, string>>();
+  people.forEach((r, i) => r.problems && cellProblems.set(i, r.problems));
+  const table = arrayTable(
+    head?.cells ?? [],
+    head?.row ?? 1,
+    people.map((r) => r.cells),
+    people.map((r) => r.row),
+    cellProblems,
+    after.length - people.length,
+  );
+  return { ...table, sheets, sheet: ws.name, fast: false };
 }
