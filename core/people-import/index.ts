@@ -94,6 +94,8 @@ export interface PeoplePreview {
   readonly delimiter: CsvDelimiter | null;
   readonly sheets: string[];
   readonly sheet: string | null;
+  /** The line (row) of the header: below blank lines and titles it passed over. */
+  readonly headerLine: number;
   readonly columns: ColumnInfo[];
   readonly mapping: PeopleMapping;
   readonly rows: PreviewRow[];
@@ -131,6 +133,7 @@ export function previewPeople(file: PeopleFile, site: SiteReader, options: { rea
     delimiter: file.delimiter,
     sheets: [...file.sheets],
     sheet: file.sheet,
+    headerLine: file.table.headerLine,
     columns: file.table.header.map((header, index) => ({ index, header, field: fieldOf.get(index) ?? null })),
     mapping,
     // Until the columns are settled, rows are shown as mapped so far but not judged.

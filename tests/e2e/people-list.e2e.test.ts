@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import ExcelJS from "exceljs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServeProcess } from "../support/serve-process.ts";
@@ -8,7 +9,8 @@ import { openUiSession, SHOTS, type UiSession } from "../support/ui-session.ts";
  * The People list with many people (issue 5): 20,000 people imported from a CSV through
  * the Import screen (a file with a bad row first: its problems listed, nothing
  * imported), then the virtual list scrolled end to end — few rows in the page, the
- * scrollbar as tall as everyone — and one person found by search.
+ * scrollbar as tall as everyone — and one person found by search; then 20 more from a
+ * workbook with a title above its header.
  */
 const PEOPLE = 20_000;
 const ROW_HEIGHT = 40;
@@ -109,6 +111,36 @@ describe("the People list with 20,000 people", () => {
     await expect.poll(() => page.getByTestId("user-detail-name").textContent()).toBe("Femke Person12345");
     expect(await page.getByTestId("user-detail-tag").allTextContents()).toEqual([expect.stringContaining((0x05000000 + 12345).toString(16).toUpperCase())]);
     await page.screenshot({ path: join(SHOTS, "people-search-detail.png") });
+    expect(ui.pageErrors).toEqual([]);
+  });
+
+  it("imports a workbook whose header sits below a title merged across its columns", { timeout: 60_000 }, async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("Staff");
+    ws.getCell("A1").value = "Big Office: new staff, November 2026";
+    ws.mergeCells("A1:D1");
+    ws.getRow(3).values = ["First name", "Last name", "E-mail", "Tag number"];
+    for (let i = 0; i < 20; i++) {
+      const email = `new${i}@big-office.example`;
+      ws.getRow(4 + i).values = [FIRST[i % FIRST.length]!, `Newcomer${String(i).padStart(2, "0")}`, { text: email, hyperlink: `mailto:${email}` }, (0x06000000 + i).toString(16).toUpperCase()];
+    }
+    const buffer = Buffer.from(await wb.xlsx.writeBuffer());
+    await page.getByTestId("people-tab-import").click();
+    await page.getByTestId("import-file").setInputFiles({ name: "new-staff.xlsx", mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer });
+    await expect.poll(() => page.getByTestId("import-problem-count").textContent(), { timeout: 20_000 }).toBe("0");
+    expect(await page.getByTestId("import-column-field").evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).toEqual(["firstName", "lastName", "email", "tags"]);
+    expect(await page.getByTestId("import-summary").textContent()).toContain("20");
+    expect(await page.getByTestId("import-header-line").textContent()).toContain("The header is on row 3");
+    expect(await page.getByTestId("import-preview-row").first().textContent()).toContain("new0@big-office.example");
+    await page.screenshot({ path: join(SHOTS, "people-import-xlsx-title.png"), fullPage: true });
+    await page.getByTestId("import-commit").click();
+    await page.getByTestId("import-done").waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("import-done").textContent()).toContain("Imported 20 people");
+    await page.getByTestId("people-tab-people").click();
+    await page.getByTestId("user-search").fill("newcomer");
+    await expect.poll(() => page.getByTestId("users-total").textContent(), { timeout: 15_000 }).toBe("20 matches");
+    await page.getByTestId("user-search").fill("");
+    await expect.poll(() => page.getByTestId("users-total").textContent(), { timeout: 15_000 }).toBe(`${(PEOPLE + 20).toLocaleString("en")} people`);
     expect(ui.pageErrors).toEqual([]);
   });
 });

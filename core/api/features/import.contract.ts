@@ -43,6 +43,8 @@ export const ImportPreview = z.object({
   delimiter: z.enum(LIMITS.CSV_DELIMITERS).nullable(),
   sheets: z.array(z.string()),
   sheet: z.string().nullable(),
+  /** The line (row) of the header: below blank lines and titles it passed over. */
+  headerLine: z.number().int(),
   columns: z.array(z.object({ index: z.number().int(), header: z.string(), field: PeopleField.nullable() })),
   mapping: MappingOut,
   rows: z.array(
