@@ -2,6 +2,7 @@ import { inflateRawSync } from "node:zlib";
 import ExcelJS from "exceljs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AppError } from "../../../core/errors/index.ts";
 import { readPeopleFile } from "../../../core/people-import/index.ts";
 import { readFastSheet } from "../../../core/people-import/xlsx-fast.ts";
 import { readWithExcelJs, readXlsx, type XlsxTable } from "../../../core/people-import/xlsx.ts";
@@ -210,6 +211,45 @@ describe("the fast XLSX reader (xlsx-fast.ts)", () => {
     expect(fast).toMatchObject({ code: "import.sheet" });
     expect(String((fast as Error).message)).toContain('no sheet "Staff" (it has "People")');
     expect(fast).toEqual(slow);
+  });
+
+  it("meets a damaged sheet with import.format or a reading, never another error: 2,000 mutated sheets", { timeout: 60_000 }, async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("People");
+    ws.getCell("A1").value = "Staff";
+    ws.mergeCells("A1:C1");
+    ws.getRow(2).values = ["First name", "Last name", "E-mail", "Tag"];
+    for (let i = 0; i < 6; i++) {
+      ws.getRow(3 + i).values = [`Anna${i}`, { richText: [{ text: "Ma" }, { text: "es" }] }, { text: `a${i}@example.com`, hyperlink: `mailto:a${i}@example.com` }, i % 2 ? 4000 + i : { formula: "1+1", result: 2 }];
+    }
+    const written = new Uint8Array(await wb.xlsx.writeBuffer());
+    let sheetXml = "";
+    rewritePart(written, "xl/worksheets/sheet1.xml", (xml) => (sheetXml = xml));
+    const from = sheetXml.indexOf("<sheetData");
+    // Cuts, insertions of markup characters, and swaps inside the rows and what follows them.
+    const edit = fc.tuple(fc.nat(sheetXml.length - from - 1), fc.nat(12), fc.constantFrom("", "<", ">", "/", '"', "'", "&", "<c>", "</row>", "<row>", "<v>", "</c>", 'r="', "&amp;", "\u00e9", "\uffff"));
+    const outcomes = { read: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 4 }), async (edits) => {
+        let xml = sheetXml;
+        for (const [at, cut, insert] of edits) xml = xml.slice(0, from + at) + insert + xml.slice(from + at + cut);
+        const bytes = rewritePart(written, "xl/worksheets/sheet1.xml", () => xml);
+        try {
+          const table = await readXlsx(bytes);
+          dump(table);
+          outcomes.read++;
+        } catch (e) {
+          // Refused as damaged (or too large, or with no sheet), with a code; nothing else escapes.
+          expect(e).toBeInstanceOf(AppError);
+          expect((e as AppError).code).toMatch(/^import\./);
+          outcomes.refused++;
+        }
+      }),
+      { seed, numRuns: 2000 },
+    );
+    // Both outcomes are met: the mutations do reach the walk.
+    expect(outcomes.read).toBeGreaterThan(100);
+    expect(outcomes.refused).toBeGreaterThan(100);
   });
 
   it("reads a formula's saved result of 0, FALSE or \"\", which exceljs loses", async () => {
