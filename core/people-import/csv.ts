@@ -157,27 +157,17 @@ function walkCsv(text: string, delimiter: CsvDelimiter, visit: RecordVisitor): v
 export function parseCsv(text: string, delimiter: CsvDelimiter = detectDelimiter(text)): CsvTable {
   const breaks = refuseTooManyLines(text);
   const search = new HeaderSearch<{ readonly record: string[]; readonly line: number; readonly index: number }>();
-  let found = false;
-  let hasRows = false;
-  let nonBlank = 0;
   let index = 0;
   walkCsv(text, delimiter, (record, line) => {
     const i = index++;
-    if (isBlankRow(record)) return true;
-    nonBlank++;
-    if (!found) found = search.offer({ record, line, index: i }, record, false);
-    // Once the header is known, one non-blank record after it says the file has people.
-    hasRows = found && search.header!.index < i;
-    return !hasRows;
+    return isBlankRow(record) || !search.offer({ record, line, index: i }, record, false);
   });
-  // The walk ended with the header not sure (titles only: one column): any record but the first is a person.
-  if (!found && nonBlank > 1) hasRows = true;
   const head = search.header;
   const [header, headerLine, headerIndex] = head === undefined ? [undefined, 1, -1] : [head.record, head.line, head.index];
   return {
     header: header ?? [],
     headerLine,
-    hasRows,
+    hasRows: search.hasRows,
     approxRows: Math.max(0, breaks - headerLine + 1),
     delimiter,
     forEachRow(visit) {

@@ -54,25 +54,38 @@ export function isTitleRow(cells: readonly string[]): boolean {
 /**
  * Finds a file's header among its first non-blank rows, offered in order: the first
  * that is not a title (`isTitleRow`), or, after more than {@link TITLE_ROWS} titles or
- * at the file's end, the first of them. `R` is whatever the reader needs to know the
- * row again (its line, its index). A row with a problem cell is never a title.
+ * at the file's end, the first of them; and whether people follow it. `R` is whatever
+ * the reader needs to know the row again (its line, its index). A row with a problem
+ * cell is never a title.
  */
 export class HeaderSearch<R> {
   private first: R | undefined;
   private titles = 0;
   private found: R | undefined;
+  private rows = 0;
+  private rowsAfter = false;
 
-  /** Offers the next non-blank row; true once the header is known. */
+  /** Offers the next non-blank row; true once the header is known and a row after it seen: the search is over. */
   offer(row: R, cells: readonly string[], hasProblems: boolean): boolean {
-    if (this.found !== undefined) return true;
-    this.first ??= row;
-    if (hasProblems || !isTitleRow(cells) || ++this.titles > TITLE_ROWS) this.found = this.titles > TITLE_ROWS ? this.first : row;
-    return this.found !== undefined;
+    this.rows++;
+    if (this.found === undefined) {
+      this.first ??= row;
+      if (hasProblems || !isTitleRow(cells)) this.found = row;
+      else if (++this.titles > TITLE_ROWS) this.found = this.first;
+      // Found after titles, the header is the first row: this one follows it.
+      this.rowsAfter = this.found !== undefined && this.found !== row;
+    } else this.rowsAfter = true;
+    return this.rowsAfter;
   }
 
   /** The header's row: the one found, or at the file's end the first non-blank row (undefined for a blank file). */
   get header(): R | undefined {
     return this.found ?? this.first;
+  }
+
+  /** Whether non-blank rows follow the header (at the file's end with titles only: any row but the first). */
+  get hasRows(): boolean {
+    return this.rowsAfter || (this.found === undefined && this.rows > 1);
   }
 }
 

@@ -830,34 +830,24 @@ export function fastXlsxTable(bytes: Uint8Array, sheetName?: string): XlsxTable 
   // HeaderSearch); what follows it is the people. Read from the sheet's beginning, or
   // from all of it where the beginning does not say.
   let search = new HeaderSearch<{ readonly cells: string[]; readonly row: number }>();
-  let found = false;
-  let hasRows = false;
-  let nonBlank = 0;
   const find = (cells: string[], problems: Map<number, string> | undefined, row: number) => {
     if (problems === undefined && isBlankRow(cells)) return;
-    nonBlank++;
-    if (!found) found = search.offer({ cells, row }, cells, problems !== undefined);
-    if (found && search.header!.row < row) {
-      hasRows = true;
-      throw FOUND;
-    }
+    if (search.offer({ cells, row }, cells, problems !== undefined)) throw FOUND;
   };
   try {
     if (!sheet.forFirstRows(find)) {
-      [search, found, nonBlank] = [new HeaderSearch(), false, 0];
+      search = new HeaderSearch();
       sheet.forEachRow(find);
     }
   } catch (e) {
     if (e !== FOUND) throw e;
   }
-  // The walk ended with the header not sure (titles only: one column): any row but the first is a person.
-  if (!found && nonBlank > 1) hasRows = true;
   const head = search.header;
   const headerLine = head?.row ?? 1;
   return {
     header: head?.cells ?? [],
     headerLine,
-    hasRows,
+    hasRows: search.hasRows,
     approxRows: Math.max(0, sheet.rowCount - 1),
     sheets: sheet.sheets,
     sheet: sheet.sheet,

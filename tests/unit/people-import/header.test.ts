@@ -18,16 +18,18 @@ describe("finding the header: titles above it are passed over", () => {
     const pick = (rows: readonly (readonly string[])[]) => {
       const search = new HeaderSearch<number>();
       for (const [i, cells] of rows.entries()) if (search.offer(i, cells, false)) break;
-      return search.header;
+      return [search.header, search.hasRows];
     };
-    expect(pick([["Acme"], ["Staff 2026", "Staff 2026"], ["First", "Last"], ["Anna", "Maes"]])).toBe(2);
-    expect(pick([["Full name"], ["Anna Maes"]])).toBe(0);
-    expect(pick(Array.from({ length: TITLE_ROWS + 2 }, (_, i) => [`Person ${i}`]))).toBe(0);
-    expect(pick([])).toBeUndefined();
-    // A row with a problem cell (a date, an error) is never a title.
+    expect(pick([["Acme"], ["Staff 2026", "Staff 2026"], ["First", "Last"], ["Anna", "Maes"]])).toEqual([2, true]);
+    expect(pick([["Acme"], ["First", "Last"]])).toEqual([1, false]);
+    expect(pick([["Full name"], ["Anna Maes"]])).toEqual([0, true]);
+    expect(pick([["Full name"]])).toEqual([0, false]);
+    expect(pick(Array.from({ length: TITLE_ROWS + 2 }, (_, i) => [`Person ${i}`]))).toEqual([0, true]);
+    expect(pick([])).toEqual([undefined, false]);
+    // A row with a problem cell (a date, an error) is never a title; the search is over at the first row after the header.
     const search = new HeaderSearch<number>();
-    expect(search.offer(0, ["", ""], true)).toBe(true);
-    expect(search.header).toBe(0);
+    expect([search.offer(0, ["", ""], true), search.header, search.hasRows]).toEqual([false, 0, false]);
+    expect([search.offer(1, ["Anna"], false), search.hasRows]).toEqual([true, true]);
   });
 
   it("passes over a CSV's title lines, and keeps a one-column file's first line as its header", () => {
