@@ -9,7 +9,7 @@ import { LINTEL_APPLICATION_ID, openReadWrite, StatementCache, type Db } from ".
 import type { EntityName, EntityOf } from "./entities.ts";
 import { countRows, getEntity, listEntities, type Page } from "./entity-rows.ts";
 import { readFloorImage, type FloorImage } from "./floor-images.ts";
-import { readJournal, type JournalEntry, type JournalQuery } from "./journal.ts";
+import { journalOf, readJournal, type JournalEntry, type JournalQuery } from "./journal.ts";
 import { META, readMeta, writeMeta } from "./meta.ts";
 import { migrate, schemaVersionOf } from "./migrator.ts";
 import { LATEST_SCHEMA_VERSION } from "./migrations/index.ts";
@@ -286,6 +286,12 @@ export class SiteStore {
   journal(query: JournalQuery): JournalEntry[] {
     this.assertOpen();
     return readJournal(this.sql, query);
+  }
+
+  /** One entity's journal entries, in order, the bulk insert that made it included (journal.ts). */
+  journalOf(entity: EntityName, id: string): JournalEntry[] {
+    this.assertOpen();
+    return journalOf(this.sql, entity, id);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Workspace } from "../../app/workspace.ts";
-import type { AccessGroup, Lock, Locker, LockerBank, Schedule, Tag, TagEventKind, TagPresentation, User } from "../../domain/index.ts";
+import type { AccessGroup, Lock, Locker, LockerBank, Schedule, Tag, TagEvent, TagEventKind, TagHistory, TagPresentation, User } from "../../domain/index.ts";
 import { AppError } from "../../errors/index.ts";
 import type { Clock } from "../../ports/clock.ts";
 import { checkAccessGroup, type AccessView } from "../../rules/access-groups.ts";
@@ -22,6 +22,7 @@ import {
 } from "../../rules/tags.ts";
 import type { StoreTx } from "../../store/index.ts";
 import type { SiteStore } from "../../store/site-store.ts";
+import { IMPORT_ACTION } from "../../people-import/index.ts";
 import type { BankDetail, LockOfficeMode, PresentedTag, ReaderCandidate, UserDetail } from "../features/reception.contract.ts";
 import type { CallContext, EventHub, HandlerModule } from "../router.ts";
 
@@ -93,6 +94,33 @@ function record(
   const history = tx.get("tagHistory", tagId);
   if (history) tx.update("tagHistory", tagId, { ...history, events: [...history.events, ...added].slice(-10_000) });
   else tx.insert("tagHistory", { id: tagId, events: added });
+}
+
+/**
+ * A tag's history: its history document, and what people imports did to it. An import
+ * writes no history (a document per tag would double its writes), so its events are
+ * read back from the import's own journal entries — a tag it made was registered and
+ * given to its person, a free tag of the site it gave out was given to one — and put
+ * in order with the document's events by the seq of the action that wrote each.
+ */
+function tagHistoryOf(store: SiteStore, tagId: string): TagEvent[] {
+  const stored = store.get("tagHistory", tagId)?.events ?? [];
+  const imported = store.journalOf("tag", tagId).flatMap((e) => {
+    if (e.action !== IMPORT_ACTION || e.after === null) return [];
+    const event = (kind: TagEventKind, userId: string | null) => ({ seq: e.seq, event: { at: e.at, kind, userId, otherTagId: null, via: null, actor: e.actor } });
+    const assigned = event("assigned", (e.after as Tag).userId);
+    return e.op === "insert" ? [event("registered", null), assigned] : [assigned];
+  });
+  if (imported.length === 0) return stored;
+  // Each journal entry of the document added the events past the previous entry's count.
+  let seqs: number[] = [];
+  for (const e of store.journalOf("tagHistory", tagId)) {
+    const count = (e.after as TagHistory | null)?.events.length;
+    if (count === undefined) seqs = [];
+    else while (seqs.length < count) seqs.push(e.seq);
+  }
+  const own = stored.map((event, i) => ({ seq: seqs[i] ?? Number.MAX_SAFE_INTEGER, event }));
+  return [...imported, ...own].sort((a, b) => a.seq - b.seq).map((x) => x.event);
 }
 
 function lockState(lock: Lock, atMs: number, timezone: string): LockOfficeMode {
@@ -429,7 +457,7 @@ export function receptionHandlers(ws: Workspace, hub: EventHub, deps: { readonly
     "tags.history": ({ siteId, tagId }) => {
       const store = ws.get(siteId);
       tagOf(store, tagId);
-      return store.get("tagHistory", tagId)?.events ?? [];
+      return tagHistoryOf(store, tagId);
     },
 
     "lockers.banks": ({ siteId }) => {

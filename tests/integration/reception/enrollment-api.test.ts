@@ -184,6 +184,30 @@ describe("Smart Tag Enrollment over the router, on a real site file", () => {
     expect(h.store.get("tag", done.replacement!.id)!.state).toBe("assigned"); // the refused report blocked nothing
   });
 
+  it("tells an imported tag's history from the import's own action: registered and given, or a free tag given", async () => {
+    const h = await hotel();
+    const free = await call<Presented>("enrollment.present", { siteId: h.siteId, number: "04F00009", source: "typed" });
+    const csv = "First name,Last name,Tags\nAnna,Maes,04F00001\nBram,Claes,04F00009\n";
+    await call("import.commit", { siteId: h.siteId, source: { kind: "bytes", name: "staff.csv", dataBase64: Buffer.from(csv).toString("base64") }, mapping: {} });
+    const anna = h.store.list("user").find((u) => u.firstName === "Anna" && u.lastName === "Maes")!;
+    const bram = h.store.list("user").find((u) => u.firstName === "Bram" && u.lastName === "Claes")!;
+    const made = h.store.list("tag").find((t) => t.number === "04F00001")!;
+    const history = (tagId: string) => call<Output<"tags.history">>("tags.history", { siteId: h.siteId, tagId });
+    const importAt = made.assignedAt!;
+    expect(await history(made.id)).toEqual([
+      { at: importAt, kind: "registered", userId: null, otherTagId: null, via: null, actor: "reception" },
+      { at: importAt, kind: "assigned", userId: anna.id, otherTagId: null, via: null, actor: "reception" },
+    ]);
+    // The free tag: registered at the desk (its history document), then given out by the import.
+    expect((await history(free.tag.id)).map((e) => [e.kind, e.userId, e.via?.kind ?? null])).toEqual([
+      ["registered", null, "typed"],
+      ["assigned", bram.id, null],
+    ]);
+    // Later events follow the imported ones.
+    await call("tags.reportLost", { siteId: h.siteId, tagId: made.id });
+    expect((await history(made.id)).map((e) => e.kind)).toEqual(["registered", "assigned", "blocked"]);
+  });
+
   it("enrolls five tags one after another: two to new users, three to existing ones", async () => {
     const h = await hotel();
     await call("enrollment.selectReader", { siteId: h.siteId, reader: { kind: "lock", lockId: h.lock("Reception office").id } });
